@@ -1,1 +1,134 @@
+from django.contrib import admin
 
+from .models import (
+    Assignment,
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    ReturnRequest,
+    Revisit,
+    SupervisionOrder,
+    TimeLimitPolicy,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fields = ["unit", "role", "state", "dispatched_at", "signed_at", "returned_at"]
+    readonly_fields = fields
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ["at", "action", "from_status", "to_status", "actor", "actor_unit", "note"]
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-mostly: every state change goes through the services (and their audit trail)."""
+
+    list_display = [
+        "number",
+        "title",
+        "status",
+        "urgency",
+        "category",
+        "lead_unit",
+        "received_at",
+        "handle_due_at",
+        "is_overdue",
+    ]
+    list_filter = ["status", "urgency", "channel", "kind", "is_overdue", "assessable"]
+    search_fields = ["number", "title"]
+    date_hierarchy = "received_at"
+    inlines = [AssignmentInline, CaseEventInline]
+    list_select_related = ["category", "lead_unit"]
+    exclude = ["reporter_name", "reporter_phone", "reporter_email", "access_code_hash"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in self.exclude]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    """The audit trail: no add, change or delete path, not even for superusers."""
+
+    list_display = ["case", "at", "action", "from_status", "to_status", "actor", "actor_unit"]
+    list_filter = ["action"]
+    search_fields = ["case__number", "note"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TimeLimitPolicy)
+class TimeLimitPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "applies_to",
+        "category",
+        "effective_from",
+        "sign_limit",
+        "sign_unit",
+        "contact_limit",
+        "contact_unit",
+        "handle_limit",
+        "handle_unit",
+        "return_window",
+        "return_unit",
+        "revisit_window_days",
+        "warning_ratio",
+        "reopen_limit",
+    ]
+    list_filter = ["applies_to", "effective_from"]
+    autocomplete_fields = ["category"]
+
+
+for model, fields in (
+    (ReturnRequest, ["case", "unit", "state", "requested_at", "decided_at"]),
+    (
+        ExtensionRequest,
+        ["case", "unit", "extra_working_days", "state", "requested_at", "decided_at"],
+    ),
+    (Revisit, ["case", "round", "state", "satisfaction", "due_at", "answered_at"]),
+    (SupervisionOrder, ["case", "reason", "deadline", "unit", "opened_at", "closed_at"]),
+):
+    admin.site.register(
+        model,
+        type(
+            f"{model.__name__}Admin",
+            (admin.ModelAdmin,),
+            {
+                "list_display": fields,
+                "list_filter": ["state"] if hasattr(model, "state") else ["reason"],
+                "search_fields": ["case__number"],
+                "has_add_permission": lambda self, request: False,
+                "has_delete_permission": lambda self, request, obj=None: False,
+                "has_change_permission": lambda self, request, obj=None: False,
+            },
+        ),
+    )

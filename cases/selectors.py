@@ -1,0 +1,153 @@
+"""Reads and visibility rules for cases. Every list starts from `cases_visible_to`."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from civic import roles
+from civic.models import Category, Region, Unit
+from civic.roles import HANDLING_ROLES, Role
+
+from .models import (
+    HANDLING_STATUSES,
+    Assignment,
+    Case,
+    ExtensionRequest,
+    RequestState,
+    ReturnRequest,
+    Revisit,
+    Status,
+)
+from .rules import VISIBLE_ASSIGNMENT_STATES
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    """The one visibility rule: centre staff see all; a unit sees what was dispatched to it;
+    a resident sees their own cases. Anonymous users see nothing here (tracking uses a code)."""
+    base = Case.objects.select_related("category", "region", "lead_unit")
+    if not getattr(user, "is_authenticated", False):
+        return base.none()
+    if roles.is_centre_staff(user):
+        return base
+    unit_ids = roles.unit_ids_of(user, (*HANDLING_ROLES, Role.VIEWER))
+    condition = Q(reporter=user)
+    if unit_ids:
+        assigned = Assignment.objects.filter(
+            case=OuterRef("pk"), unit_id__in=unit_ids, state__in=VISIBLE_ASSIGNMENT_STATES
+        )
+        condition |= Q(Exists(assigned))
+    return base.filter(condition)
+
+
+def case_get_visible(user, *, number: str | None = None, pk: int | None = None) -> Case | None:
+    qs = cases_visible_to(user)
+    if number is not None:
+        return qs.filter(number=number).first()
+    return qs.filter(pk=pk).first()
+
+
+def cases_of_resident(user) -> QuerySet[Case]:
+    return Case.objects.filter(reporter=user).select_related("category", "lead_unit")
+
+
+def inbox_for_units(unit_ids, *, include_closed: bool = False) -> QuerySet[Case]:
+    """A unit's inbox: cases with an active assignment to it, soonest deadline first."""
+    assigned = Assignment.objects.filter(
+        case=OuterRef("pk"), unit_id__in=list(unit_ids), state=Assignment.State.ACTIVE
+    )
+    qs = Case.objects.filter(Exists(assigned)).select_related("category", "region", "lead_unit")
+    if not include_closed:
+        qs = qs.exclude(status=Status.CLOSED)
+    return qs.order_by("handle_due_at", "received_at")
+
+
+def inbox_for_user(user) -> QuerySet[Case]:
+    return inbox_for_units(roles.unit_ids_of(user, HANDLING_ROLES))
+
+
+def queue_undispatched() -> QuerySet[Case]:
+    return Case.objects.filter(status=Status.RECEIVED).select_related("category", "region")
+
+
+def queue_returns() -> QuerySet[ReturnRequest]:
+    return ReturnRequest.objects.filter(state=RequestState.PENDING).select_related(
+        "case", "unit", "suggested_unit", "requested_by"
+    )
+
+
+def queue_extensions() -> QuerySet[ExtensionRequest]:
+    return ExtensionRequest.objects.filter(state=RequestState.PENDING).select_related(
+        "case", "unit", "requested_by"
+    )
+
+
+def queue_awaiting_revisit() -> QuerySet[Case]:
+    return (
+        Case.objects.filter(status=Status.REPLIED)
+        .select_related("category", "lead_unit")
+        .order_by("revisit_due_at")
+    )
+
+
+def queue_overdue(now=None) -> QuerySet[Case]:
+    now = now or timezone.now()
+    return (
+        Case.objects.filter(status__in=HANDLING_STATUSES)
+        .filter(Q(is_overdue=True) | Q(handle_due_at__lt=now))
+        .select_related("category", "lead_unit")
+        .order_by("handle_due_at")
+    )
+
+
+def pending_revisit(case: Case) -> Revisit | None:
+    return case.revisits.filter(state=Revisit.State.PENDING).first()
+
+
+def leaf_categories() -> QuerySet[Category]:
+    return Category.objects.filter(level=3, active=True).select_related("parent__parent")
+
+
+def route_proposal(*, category: Category, region: Region) -> Unit | None:
+    """精准派单 by rule: street-level categories go straight to the street of the region
+    (直派街乡); others to the responsible department or utility; else the district government."""
+    level = category.handling_level
+    if level == Category.HandlingLevel.STREET:
+        street = region.street
+        if street is not None:
+            unit = Unit.objects.filter(
+                jurisdiction=street, kind__in=[Unit.Kind.STREET, Unit.Kind.TOWNSHIP], active=True
+            ).first()
+            if unit:
+                return unit
+    if level == Category.HandlingLevel.COMMUNITY:
+        community = region.ancestor(Region.Level.COMMUNITY, Region.Level.VILLAGE)
+        if community is not None:
+            unit = Unit.objects.filter(
+                jurisdiction=community, kind=Unit.Kind.COMMUNITY, active=True
+            ).first()
+            if unit:
+                return unit
+    ancestry = []
+    node = category
+    while node is not None:
+        ancestry.append(node.id)
+        node = node.parent
+    kinds = (
+        [Unit.Kind.ENTERPRISE]
+        if level == Category.HandlingLevel.ENTERPRISE
+        else [Unit.Kind.DEPARTMENT, Unit.Kind.ENTERPRISE]
+    )
+    # The most specific responsible category wins (leaf before its parents).
+    for category_id in ancestry:
+        unit = (
+            Unit.objects.filter(responsible_categories__id=category_id, kind__in=kinds, active=True)
+            .order_by("code")
+            .first()
+        )
+        if unit:
+            return unit
+    district = region.district
+    if district is not None:
+        return Unit.objects.filter(
+            jurisdiction=district, kind=Unit.Kind.DISTRICT, active=True
+        ).first()
+    return None

@@ -1,0 +1,1 @@
+from tests.cases.factories import world  # noqa: F401  (fixture)
