@@ -330,3 +330,59 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user, and the outbox for its email/SMS copies.
+
+    Written in the same transaction as the change it reports (so it survives a broker outage);
+    delivery tasks are enqueued after commit and re-driven by the sweep if the queue lost them.
+    """
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not needed")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True, max_length=5000)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Makes "exactly once" hold across sweeps and retries: one row per (user, key).
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200, blank=True)
+    email_state = models.CharField(
+        _("email"), max_length=8, choices=Delivery.choices, default=Delivery.PENDING
+    )
+    sms_state = models.CharField(
+        _("SMS"), max_length=8, choices=Delivery.choices, default=Delivery.SKIPPED
+    )
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                name="notification_email_pending_idx",
+                condition=Q(email_state="pending"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_once_per_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.title}"

@@ -1,0 +1,110 @@
+"""Notifications: write the in-app row (the outbox) now, send email/SMS after commit.
+
+Call these inside the transaction of the change being reported. `dedupe_key` makes a repeated
+call (a sweep running twice, a retried task) a no-op for that user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civic.models import Membership, Notification, Unit, User
+from civic.roles import HANDLING_ROLES
+
+
+def notify_users(
+    *,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    dedupe_key: str = "",
+    sms: bool = False,
+) -> list[Notification]:
+    """Create one notification per user (skipping users who already have `dedupe_key`)."""
+    created: list[Notification] = []
+    now = timezone.now()
+    for user in {u.pk: u for u in users if u is not None}.values():
+        if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+            continue
+        try:
+            # A savepoint: a concurrent sweep inserting the same key loses quietly.
+            with transaction.atomic():
+                note = Notification.objects.create(
+                    user=user,
+                    kind=kind,
+                    title=title[:200],
+                    body=body,
+                    url=url,
+                    created_at=now,
+                    dedupe_key=dedupe_key,
+                    email_state=(
+                        Notification.Delivery.PENDING
+                        if user.email
+                        else Notification.Delivery.SKIPPED
+                    ),
+                    sms_state=(
+                        Notification.Delivery.PENDING
+                        if sms and user.phone
+                        else Notification.Delivery.SKIPPED
+                    ),
+                )
+        except IntegrityError:
+            continue
+        created.append(note)
+    if created:
+        ids = [n.pk for n in created]
+        transaction.on_commit(lambda: _enqueue_delivery(ids))
+    return created
+
+
+def unit_members(unit: Unit, roles: Iterable[str] = HANDLING_ROLES) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__unit=unit,
+            memberships__role__in=list(roles),
+            memberships__active=True,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def notify_unit(
+    *, unit: Unit, roles: Iterable[str] = HANDLING_ROLES, **kwargs
+) -> list[Notification]:
+    return notify_users(users=unit_members(unit, roles), **kwargs)
+
+
+def notify_role(*, role: str, **kwargs) -> list[Notification]:
+    """Everyone holding `role` anywhere (e.g. all dispatchers)."""
+    users = User.objects.filter(
+        memberships__role=role, memberships__active=True, is_active=True
+    ).distinct()
+    return notify_users(users=users, **kwargs)
+
+
+def notification_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=timezone.now())
+
+
+def _enqueue_delivery(ids: list[int]) -> None:
+    from civic.tasks import deliver_notification
+
+    for pk in ids:
+        try:
+            deliver_notification.delay(pk)
+        except Exception:
+            # Broker down: the row stays pending and the sweep re-drives it later.
+            import logging
+
+            logging.getLogger(__name__).warning("notification %s not queued; sweep retries", pk)
+
+
+__all__ = ["Membership", "notification_mark_read", "notify_role", "notify_unit", "notify_users"]
