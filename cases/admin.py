@@ -132,3 +132,77 @@ for model, fields in (
             },
         ),
     )
+
+
+# --- Open311 ---------------------------------------------------------------------------------
+from django.contrib import messages  # noqa: E402
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from .models import Open311Client, ServiceAttribute  # noqa: E402
+
+
+@admin.register(Open311Client)
+class Open311ClientAdmin(admin.ModelAdmin):
+    """Keys are generated here and shown once; only a hash is stored."""
+
+    list_display = [
+        "name",
+        "key_prefix",
+        "active",
+        "requests_per_minute",
+        "created_at",
+        "revoked_at",
+    ]
+    list_filter = ["active"]
+    search_fields = ["name", "contact_email", "key_prefix"]
+    readonly_fields = ["key_prefix", "created_at", "revoked_at"]
+    fields = [
+        "name",
+        "contact_email",
+        "requests_per_minute",
+        "active",
+        "key_prefix",
+        "created_at",
+        "revoked_at",
+    ]
+    actions = ["revoke", "issue_new_key"]
+
+    def save_model(self, request, obj, form, change):
+        from .open311.services import _hash_key, secrets
+
+        if not change:
+            key = f"o311-{secrets.token_urlsafe(24)}"
+            obj.key_prefix = key[:8]
+            obj.key_hash = _hash_key(key)
+            messages.warning(request, _("The new API key, shown only now: %(key)s") % {"key": key})
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        from .open311.services import open311_client_revoke
+
+        for client in queryset:
+            open311_client_revoke(client=client)
+
+    @admin.action(description=_("Issue a new key (the old one stops working)"))
+    def issue_new_key(self, request, queryset):
+        from .open311.services import _hash_key, secrets
+
+        for client in queryset:
+            key = f"o311-{secrets.token_urlsafe(24)}"
+            client.key_prefix, client.key_hash = key[:8], _hash_key(key)
+            client.active, client.revoked_at = True, None
+            client.save()
+            messages.warning(
+                request,
+                _("New key for %(name)s, shown only now: %(key)s")
+                % {"name": client.name, "key": key},
+            )
+
+
+@admin.register(ServiceAttribute)
+class ServiceAttributeAdmin(admin.ModelAdmin):
+    list_display = ["code", "category", "datatype", "required", "order"]
+    list_filter = ["datatype", "required"]
+    search_fields = ["code", "description", "category__name"]
+    autocomplete_fields = ["category"]

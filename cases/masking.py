@@ -34,3 +34,23 @@ def mask_address(address: str) -> str:
     cut = _HOUSE_DETAIL.search(address)
     kept = address[: cut.start()] if cut else address[: max(2, len(address) // 2)]
     return f"{kept}***"
+
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?\d{7,8}(?!\d)")
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+_PLATE = re.compile(
+    r"([京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z])[A-Z0-9]{5,6}"
+)
+
+
+def scrub_text(text: str) -> str:
+    """Mask personal data patterns in free text shown publicly: mobile and landline numbers,
+    ID-card numbers, licence plates."""
+    if not text:
+        return ""
+    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    text = _LANDLINE.sub(lambda m: f"{m.group(1)}-********", text)
+    text = _PLATE.sub(lambda m: f"{m.group(1)}*****", text)
+    return text

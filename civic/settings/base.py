@@ -267,3 +267,5 @@ LOGGING = {
 
 # SQLite cannot enforce NULLS NOT DISTINCT; PostgreSQL (production, CI) does.
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
+OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="civic.local")
+OPEN311_CONTACT = env("OPEN311_CONTACT", default="12345 hotline centre <open311@civic.local>")

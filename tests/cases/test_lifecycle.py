@@ -506,3 +506,11 @@ def test_database_refuses_event_tampering(world):
     case = case_in(world, "received")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE cases_caseevent SET note = 'x' WHERE case_id = %s", [case.pk])
+
+
+def test_scrub_text_masks_personal_patterns():
+    text = "电话13812345678，座机010-65123456，身份证11010119900101123X，车牌京A12345。"
+    scrubbed = masking.scrub_text(text)
+    for secret in ("13812345678", "65123456", "11010119900101123X", "京A12345"):
+        assert secret not in scrubbed
+    assert "138****5678" in scrubbed and "京A*****" in scrubbed
