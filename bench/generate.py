@@ -1,0 +1,319 @@
+"""Generate a realistic city history at scale (PostgreSQL, set-based SQL).
+
+    python -m bench.generate --cases 1000000 [--months 12] [--reset]
+
+A city of 4 districts, 100 streets/townships, 300 communities, 30 departments and 10 utilities
+(440 units), the real category tree (data/category_tree.csv), and N cases with assignments,
+events and revisits. Category shares follow the first-level label shares of the real messages
+(data/complaints_train.csv); regions are skewed (a few busy streets, a long tail), like hotline
+data. Titles and descriptions are the real message texts. Everything is generated inside
+PostgreSQL with generate_series, so 1M cases take tens of seconds, not hours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+from collections import Counter
+from pathlib import Path
+
+from bench.common import ROOT, print_row, record, setup_django, timer
+
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def _data_file(name: str) -> Path:
+    path = DATA / name
+    return path if path.exists() else SHARED / name
+
+
+def build_structure(seed: int = 7) -> dict:
+    """Regions, units, categories and a handler per unit (idempotent)."""
+    from civic.models import Category, Region, Unit
+
+    rnd = random.Random(seed)
+    if Unit.objects.filter(code__startswith="B-").exists():
+        return {"units": Unit.objects.filter(code__startswith="B-").count()}
+    city = Region.objects.create(code="B0", name="基准市", level=Region.Level.CITY)
+    districts, streets, communities = [], [], []
+    for d in range(4):
+        districts.append(
+            Region.objects.create(
+                code=f"B0-{d}", name=f"第{d + 1}区", level=Region.Level.DISTRICT, parent=city
+            )
+        )
+    for s in range(100):
+        parent = districts[s % 4]
+        level = Region.Level.STREET if s % 3 else Region.Level.TOWNSHIP
+        streets.append(
+            Region.objects.create(
+                code=f"{parent.code}-{s}", name=f"街乡{s}", level=level, parent=parent
+            )
+        )
+    for c in range(300):
+        parent = streets[c % 100]
+        communities.append(
+            Region.objects.create(
+                code=f"{parent.code}-{c}",
+                name=f"社区{c}",
+                level=Region.Level.COMMUNITY,
+                parent=parent,
+                center_lat=39.9 + rnd.random() * 0.3,
+                center_lng=116.3 + rnd.random() * 0.3,
+            )
+        )
+    district_units = [
+        Unit.objects.create(
+            code=f"B-D{i}", name=f"第{i + 1}区政府", kind=Unit.Kind.DISTRICT, jurisdiction=r
+        )
+        for i, r in enumerate(districts)
+    ]
+    for i, r in enumerate(streets):
+        Unit.objects.create(
+            code=f"B-S{i}",
+            name=f"{r.name}办事处",
+            kind=Unit.Kind.STREET if r.level == Region.Level.STREET else Unit.Kind.TOWNSHIP,
+            jurisdiction=r,
+            parent=district_units[i % 4],
+        )
+    for i, r in enumerate(communities):
+        Unit.objects.create(
+            code=f"B-C{i}", name=f"{r.name}居委会", kind=Unit.Kind.COMMUNITY, jurisdiction=r
+        )
+    for i in range(30):
+        Unit.objects.create(code=f"B-M{i}", name=f"委办局{i}", kind=Unit.Kind.DEPARTMENT)
+    for i in range(10):
+        Unit.objects.create(code=f"B-E{i}", name=f"公用企业{i}", kind=Unit.Kind.ENTERPRISE)
+    Unit.objects.create(code="B-HQ", name="热线中心", kind=Unit.Kind.CENTRE)
+
+    if not Category.objects.filter(code__startswith="BC").exists():
+        tops, mids = {}, {}
+        with _data_file("category_tree.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                l1, l2, l3 = row["一级分类"], row["二级分类"], row["三级分类"]
+                if l1 not in tops:
+                    tops[l1] = Category.objects.create(code=f"BC{len(tops)}", name=l1, level=1)
+                if (l1, l2) not in mids:
+                    mids[(l1, l2)] = Category.objects.create(
+                        code=f"{tops[l1].code}-{len(mids)}", name=l2, level=2, parent=tops[l1]
+                    )
+                Category.objects.create(
+                    code=f"{mids[(l1, l2)].code}-{row_hash(l3)}",
+                    name=l3,
+                    level=3,
+                    parent=mids[(l1, l2)],
+                    handling_level=rnd.choice(
+                        ["street", "street", "department", "department", "enterprise"]
+                    ),
+                )
+    return {"units": Unit.objects.filter(code__startswith="B-").count()}
+
+
+def row_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def _texts() -> tuple[list[str], list[str], Counter]:
+    titles, bodies, labels = [], [], Counter()
+    with _data_file("complaints_train.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            titles.append(" ".join(row["留言主题"].split())[:200])
+            bodies.append(" ".join(row["留言详情"].split())[:2000])
+            labels[row["一级分类"]] += 1
+    return titles, bodies, labels
+
+
+CASES_SQL = """
+WITH params AS (
+    SELECT %(leaf_ids)s::bigint[] AS leaves,
+           %(community_ids)s::bigint[] AS communities,
+           %(street_unit_of)s::bigint[] AS street_unit, %(dept_ids)s::bigint[] AS depts,
+           %(titles)s::text[] AS titles, %(bodies)s::text[] AS bodies
+), g AS (
+    SELECT i,
+           -- skewed region choice: squaring a uniform number favours the first communities
+           1 + floor(power(random(), 2) * 300)::int AS ci,
+           random() AS rs, random() AS rt,
+           now() - make_interval(secs => floor(random() * %(days)s * 86400)::int) AS received
+    FROM generate_series(%(start)s, %(stop)s) AS i
+)
+INSERT INTO cases_case (
+    number, channel, kind, urgency, category_id, title, description, address, region_id,
+    reporter_name, reporter_phone, reporter_email, anonymous, access_code_hash, status, outcome,
+    lead_unit_id, received_at, dispatched_at, signed_at, contacted_at, replied_at, closed_at,
+    sign_due_at, contact_due_at, handle_due_at, return_window_ends_at, revisit_due_at,
+    updated_at, is_overdue, reopen_count, return_count, extension_count, assessable,
+    not_assessable_reason, version
+)
+SELECT
+    to_char(g.received, 'YYYYMMDD') || lpad(g.i::text, 7, '0'),
+    (ARRAY['hotline','hotline','hotline','web','app','wechat'])[1 + floor(g.rt * 6)::int],
+    (ARRAY['complaint','complaint','request_for_help','report','consultation','suggestion'])[1 + floor(g.rs * 6)::int],
+    CASE WHEN g.rt < 0.02 THEN 'emergency' WHEN g.rt < 0.12 THEN 'utility' WHEN g.rt < 0.9 THEN 'general' ELSE 'complex' END,
+    p.leaves[1 + floor(random() * array_length(p.leaves, 1))::int],
+    p.titles[1 + (g.i %% array_length(p.titles, 1))],
+    p.bodies[1 + (g.i %% array_length(p.bodies, 1))],
+    '',
+    p.communities[g.ci],
+    '', '', '', true, md5(g.i::text),
+    st.status,
+    CASE WHEN st.status = 'closed' THEN 'resolved' ELSE '' END,
+    CASE WHEN st.status = 'received' THEN NULL
+         WHEN g.rs < 0.55 THEN p.street_unit[g.ci]
+         ELSE p.depts[1 + floor(g.rs * 1000)::int %% array_length(p.depts, 1)] END,
+    g.received,
+    CASE WHEN st.status <> 'received' THEN g.received + interval '20 minutes' END,
+    CASE WHEN st.status NOT IN ('received','dispatched') THEN g.received + interval '3 hours' END,
+    CASE WHEN st.status IN ('in_progress','replied','closed') THEN g.received + make_interval(hours => floor(g.rt * 30)::int) END,
+    CASE WHEN st.status IN ('replied','closed') THEN g.received + interval '4 days' END,
+    CASE WHEN st.status = 'closed' THEN g.received + interval '6 days' END,
+    CASE WHEN st.status <> 'received' THEN g.received + interval '1 day 20 minutes' END,
+    CASE WHEN st.status <> 'received' THEN g.received + interval '1 day 20 minutes' END,
+    CASE WHEN st.status <> 'received' THEN g.received + interval '9 days 20 minutes' END,
+    CASE WHEN st.status <> 'received' THEN g.received + interval '1 day 20 minutes' END,
+    CASE WHEN st.status = 'replied' THEN g.received + interval '11 days' END,
+    g.received, false, 0, 0, 0, true, '', 1
+FROM g CROSS JOIN params p
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN g.received > now() - interval '1 day' AND g.rt < 0.3 THEN 'received'
+        WHEN g.received > now() - interval '10 days' THEN
+             (ARRAY['dispatched','signed','in_progress','in_progress','replied'])[1 + floor(g.rs * 5)::int]
+        WHEN g.received > now() - interval '20 days' AND g.rs < 0.3 THEN 'replied'
+        ELSE 'closed' END AS status
+) st
+"""
+
+ASSIGNMENTS_SQL = """
+INSERT INTO cases_assignment (case_id, unit_id, role, state, dispatched_at, signed_at, result_note)
+SELECT id, lead_unit_id, 'lead', CASE WHEN status = 'closed' THEN 'done' ELSE 'active' END,
+       dispatched_at, signed_at, ''
+FROM cases_case WHERE lead_unit_id IS NOT NULL AND id BETWEEN %(lo)s AND %(hi)s
+"""
+
+EVENTS_SQL = """
+INSERT INTO cases_caseevent (case_id, at, action, from_status, to_status, note, data)
+SELECT id, received_at, 'create', '', 'received', '', '{}'::jsonb FROM cases_case WHERE id BETWEEN %(lo)s AND %(hi)s
+UNION ALL
+SELECT id, dispatched_at, 'dispatch', 'received', 'dispatched', '', '{}'::jsonb FROM cases_case
+ WHERE dispatched_at IS NOT NULL AND id BETWEEN %(lo)s AND %(hi)s
+UNION ALL
+SELECT id, replied_at, 'reply', 'in_progress', 'replied', '', '{}'::jsonb FROM cases_case
+ WHERE replied_at IS NOT NULL AND id BETWEEN %(lo)s AND %(hi)s
+UNION ALL
+SELECT id, closed_at, 'close', 'replied', 'closed', '', '{}'::jsonb FROM cases_case
+ WHERE closed_at IS NOT NULL AND id BETWEEN %(lo)s AND %(hi)s
+"""
+
+REVISITS_SQL = """
+INSERT INTO cases_revisit (case_id, round, unit_id, state, due_at, method, contacted, resolved,
+                           satisfaction, comment, answered_at)
+SELECT id, 1, lead_unit_id,
+       CASE WHEN status = 'replied' THEN 'pending' WHEN (id %% 10) = 0 THEN 'not_reached' ELSE 'answered' END,
+       replied_at + interval '7 days', 'phone',
+       CASE WHEN status = 'closed' AND (id %% 10) <> 0 THEN (id %% 13) <> 0 END,
+       CASE WHEN status = 'closed' AND (id %% 10) <> 0 THEN (id %% 5) <> 0 END,
+       CASE WHEN status = 'closed' AND (id %% 10) <> 0 THEN
+            (ARRAY['satisfied','satisfied','satisfied','basically','dissatisfied'])[1 + (id %% 5)]
+            ELSE '' END,
+       '', CASE WHEN status = 'closed' AND (id %% 10) <> 0 THEN closed_at END
+FROM cases_case WHERE replied_at IS NOT NULL AND lead_unit_id IS NOT NULL AND id BETWEEN %(lo)s AND %(hi)s
+"""
+
+
+def generate(cases: int, days: int = 365, batch: int = 200_000) -> dict:
+    from django.db import connection
+
+    from civic.models import Category, Region, Unit
+
+    build_structure()
+    titles, bodies, labels = _texts()
+    leaves = list(
+        Category.objects.filter(level=3, code__startswith="BC").select_related("parent__parent")
+    )
+    # Leaf weights: the real first-level shares, spread evenly over each label's leaves.
+    by_top = Counter(leaf.parent.parent.name for leaf in leaves)
+    weights = []
+    for leaf in leaves:
+        top = leaf.parent.parent.name
+        share = labels.get(top, 1)  # labels absent from the sample keep a small share
+        weights.append(max(1, round(1000 * share / by_top[top])))
+    # Weighted choice in SQL is one array index: each leaf appears `weight` times.
+    expanded = [leaf.id for leaf, w in zip(leaves, weights, strict=True) for _ in range(w)]
+    communities = list(
+        Region.objects.filter(level=Region.Level.COMMUNITY, code__startswith="B0").order_by("id")
+    )
+    street_units = {u.jurisdiction_id: u.id for u in Unit.objects.filter(code__startswith="B-S")}
+    street_unit_of = [street_units[c.parent_id] for c in communities]
+    depts = list(Unit.objects.filter(code__startswith="B-M").values_list("id", flat=True))
+    with connection.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
+        start_id = cur.fetchone()[0] + 1
+    counts = Counter()
+    with timer() as elapsed:
+        done = 0
+        while done < cases:
+            n = min(batch, cases - done)
+            with connection.cursor() as cur:
+                cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
+                lo = cur.fetchone()[0] + 1
+                cur.execute(
+                    CASES_SQL,
+                    {
+                        "leaf_ids": expanded,
+                        "community_ids": [c.id for c in communities],
+                        "street_unit_of": street_unit_of,
+                        "dept_ids": depts,
+                        "titles": titles,
+                        "bodies": bodies,
+                        "days": days,
+                        "start": start_id + done,
+                        "stop": start_id + done + n - 1,
+                    },
+                )
+                counts["cases"] += cur.rowcount
+                cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
+                hi = cur.fetchone()[0]
+                for name, sql in (
+                    ("assignments", ASSIGNMENTS_SQL),
+                    ("events", EVENTS_SQL),
+                    ("revisits", REVISITS_SQL),
+                ):
+                    cur.execute(sql, {"lo": lo, "hi": hi})
+                    counts[name] += cur.rowcount
+            done += n
+        with connection.cursor() as cur:
+            cur.execute(
+                "ANALYZE cases_case; ANALYZE cases_assignment; ANALYZE cases_caseevent; ANALYZE cases_revisit;"
+            )
+    rows = sum(counts.values())
+    return {
+        "counts": dict(counts),
+        "seconds": round(elapsed["seconds"], 2),
+        "rows_per_s": round(rows / elapsed["seconds"]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args()
+    setup_django()
+    result = generate(args.cases, days=args.days)
+    record("generate", {"size": args.cases, **result})
+    print_row(
+        "generate city history",
+        f"{result['rows_per_s']:,} rows/s",
+        f"{result['counts']}",
+        "",
+        "reusable dataset",
+    )
+
+
+if __name__ == "__main__":
+    main()
