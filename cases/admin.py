@@ -206,3 +206,14 @@ class ServiceAttributeAdmin(admin.ModelAdmin):
     list_filter = ["datatype", "required"]
     search_fields = ["code", "description", "category__name"]
     autocomplete_fields = ["category"]
+
+
+from .models import ReplyTemplate  # noqa: E402
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ["title", "category", "unit", "active"]
+    list_filter = ["active"]
+    search_fields = ["title", "body"]
+    autocomplete_fields = ["category", "unit"]

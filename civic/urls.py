@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("", include("cases.urls")),
+    path("", include("cases.urls_public")),
     path("", include("assessment.urls")),
     path("", include("council.urls")),
 ]

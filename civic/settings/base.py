@@ -250,6 +250,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 WHISTLE_REPORT_MINUTES = env.int("WHISTLE_REPORT_MINUTES", default=30)
 DEADLINE_WARNING_RATIO = env.float("DEADLINE_WARNING_RATIO", default=0.75)
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
+if MAP_TILE_URL:
+    # Map tiles are images from the configured tile server: allow exactly that origin.
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(MAP_TILE_URL.replace("{s}", "a"))
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        f"{_tiles.scheme}://{_tiles.netloc.replace('a.', '*.', 1) if '{s}' in MAP_TILE_URL else _tiles.netloc}"
+    )
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 HOTLINE_NAME = _("12345 Citizen Service Hotline")
 
