@@ -1,1 +1,0 @@
-from tests.cases.factories import world  # noqa: F401  (fixture)
