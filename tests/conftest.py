@@ -109,3 +109,11 @@ def browser_page(live_server):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def working_calendar(db):
+    """The official calendar for 2025–2026 (holidays and adjusted working days)."""
+    from civic.calendar import calendar_seed_from_package
+
+    calendar_seed_from_package(first_year=2025, last_year=2026)

@@ -514,3 +514,21 @@ def test_scrub_text_masks_personal_patterns():
     for secret in ("13812345678", "65123456", "11010119900101123X", "京A12345"):
         assert secret not in scrubbed
     assert "138****5678" in scrubbed and "京A*****" in scrubbed
+
+
+def test_deadlines_across_national_day_and_an_adjusted_saturday(world, working_calendar):
+    # Dispatched Tue 30 Sep 2025 10:00 (Beijing): 1–8 Oct are holidays, Sat 11 Oct is worked.
+    with time_machine.travel(dt.datetime(2025, 9, 30, 2, 0, tzinfo=dt.UTC)):
+        case = case_in(world, "dispatched")
+    local = timezone.localtime
+    assert local(case.sign_due_at).strftime("%m-%d %H:%M") == "10-09 10:00"
+    assert local(case.handle_due_at).strftime("%m-%d %H:%M") == "10-16 10:00"
+    # Clock-hour limits ignore the holiday.
+    assert local(case.contact_due_at).strftime("%m-%d %H:%M") == "10-01 10:00"
+
+
+def test_utility_case_counts_clock_hours_over_a_holiday(world, working_calendar):
+    with time_machine.travel(dt.datetime(2025, 10, 1, 2, 0, tzinfo=dt.UTC)):
+        case = case_in(world, "dispatched", urgency="utility")
+    assert case.handle_due_at - case.dispatched_at == dt.timedelta(hours=24)
+    assert case.sign_due_at - case.dispatched_at == dt.timedelta(hours=2)
