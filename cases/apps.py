@@ -8,4 +8,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Receivers of case_event_recorded (followers' notices).
+        from civic.demo import register_seed_step
+
         from . import public  # noqa: F401
+        from .demo import seed_demo_cases
+        from .open311.services import seed_open311_demo
+
+        register_seed_step("open311", seed_open311_demo)
+        register_seed_step("cases", seed_demo_cases)

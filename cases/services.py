@@ -21,10 +21,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civic import calendar, roles
+from civic import calendar, clock, roles
 from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Category, Region, Unit, User
 from civic.roles import HANDLING_ROLES, Role
@@ -68,7 +67,7 @@ _IMAGE_SIGNATURES = (
 
 
 def _now() -> dt.datetime:
-    return timezone.now()
+    return clock.now()
 
 
 def _actor_unit(actor: User | None, case: Case | None = None) -> Unit | None:

@@ -221,3 +221,32 @@ def open311_request_create(
             attributes=cleaned_attributes,
         )
     return Open311Created(request=request)
+
+
+def seed_open311_demo(stdout=None) -> None:
+    """seed_demo step: the demo key and two example service attributes."""
+    ensure_demo_client()
+    leaf = Category.objects.filter(level=3, name="冬季采暖").first()
+    if leaf is not None:
+        ServiceAttribute.objects.get_or_create(
+            category=leaf,
+            code="indoor_temperature",
+            defaults={
+                "datatype": ServiceAttribute.Datatype.NUMBER,
+                "description": "室内温度（℃）",
+                "description_en": "Indoor temperature (°C)",
+                "order": 1,
+            },
+        )
+    ServiceAttribute.objects.get_or_create(
+        category=None,
+        code="floor",
+        defaults={
+            "datatype": ServiceAttribute.Datatype.STRING,
+            "description": "楼层",
+            "description_en": "Floor",
+            "order": 9,
+        },
+    )
+    if stdout:
+        stdout.write(f"open311: demo key {DEMO_KEY}")
