@@ -1,0 +1,301 @@
+"""HTML forms for cases. They validate shapes; the services validate the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from civic.models import Category, Region, Unit
+
+from .models import NOT_DISPATCHED_OUTCOMES, Kind, Outcome, Reply, Revisit, Urgency
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    """Leaf categories grouped by their first and second level (optgroups)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Category.objects.filter(level=3, active=True), **kwargs)
+
+    def _get_choices(self):
+        leaves = self.queryset.select_related("parent__parent").order_by("path")
+        groups: dict[str, list] = {}
+        for leaf in leaves:
+            label = f"{leaf.parent.parent.name} / {leaf.parent.name}"
+            groups.setdefault(label, []).append((leaf.pk, leaf.name))
+        return [("", "---------"), *groups.items()]
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    """Communities and villages grouped by street/township."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Region.objects.filter(
+                level__in=[Region.Level.COMMUNITY, Region.Level.VILLAGE]
+            ),
+            **kwargs,
+        )
+
+    def _get_choices(self):
+        groups: dict[str, list] = {}
+        for region in self.queryset.select_related("parent__parent").order_by("path"):
+            street = region.parent
+            label = f"{street.parent.name if street and street.parent else ''} {street.name if street else ''}".strip()
+            groups.setdefault(label, []).append((region.pk, region.name))
+        return [("", "---------"), *groups.items()]
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+
+class CaseFileForm(forms.Form):
+    """A resident files a complaint (web)."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.COMPLAINT)
+    category = CategoryChoiceField(label=_("Category"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    region = RegionChoiceField(
+        label=_("Community"), required=False, help_text=_("Where the problem is.")
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        required=False,
+        help_text=_("Street and number; shown only to the units handling it."),
+    )
+    lat = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-90,
+        max_value=90,
+    )
+    lng = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        max_digits=9,
+        decimal_places=6,
+        min_value=-180,
+        max_value=180,
+    )
+    photo = forms.FileField(
+        label=_("Photo"), required=False, help_text=_("JPEG, PNG, GIF or WebP, at most 5 MB.")
+    )
+    anonymous = forms.BooleanField(label=_("File anonymously"), required=False)
+    reporter_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
+    reporter_phone = forms.RegexField(
+        label=_("Your phone"),
+        max_length=32,
+        required=False,
+        regex=r"^[0-9+\- ]{5,32}$",
+        error_messages={"invalid": _("Enter a phone number.")},
+    )
+    reporter_email = forms.EmailField(label=_("Your email"), required=False)
+    form_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("region") and (data.get("lat") is None or data.get("lng") is None):
+            self.add_error(
+                "region", _("Choose the community where the problem is, or a point on the map.")
+            )
+        if not data.get("anonymous") and not (
+            data.get("reporter_phone") or data.get("reporter_email")
+        ):
+            self.add_error(
+                "reporter_phone",
+                _(
+                    "Give a phone number or an email so the unit can contact you, or file anonymously."
+                ),
+            )
+        return data
+
+
+class OperatorCaseForm(CaseFileForm):
+    """An operator records a call for a caller."""
+
+    urgency = forms.ChoiceField(
+        label=_("Urgency"), choices=[("", _("From the category")), *Urgency.choices], required=False
+    )
+
+    def clean(self):
+        data = forms.Form.clean(self)
+        if not data.get("region") and (data.get("lat") is None or data.get("lng") is None):
+            self.add_error(
+                "region", _("Choose the community where the problem is, or a point on the map.")
+            )
+        return data
+
+
+class TrackForm(forms.Form):
+    number = forms.RegexField(
+        label=_("Case number"),
+        regex=r"^\d{8,20}$",
+        max_length=20,
+        error_messages={"invalid": _("A case number is digits only.")},
+    )
+    access_code = forms.CharField(label=_("Access code"), max_length=16)
+
+
+class RevisitForm(forms.Form):
+    contacted = forms.TypedChoiceField(
+        label=_("Did the unit contact you?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    resolved = forms.TypedChoiceField(
+        label=_("Is the problem resolved?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Are you satisfied?"),
+        choices=Revisit.Satisfaction.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reopen = forms.BooleanField(label=_("Not resolved: reopen the case"), required=False)
+
+
+class StaffRevisitForm(RevisitForm):
+    method = forms.ChoiceField(
+        label=_("Method"), choices=Revisit.Method.choices, initial=Revisit.Method.PHONE
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Unit.objects.filter(active=True)
+            .exclude(kind=Unit.Kind.CENTRE)
+            .order_by("kind", "code"),
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.name}（{obj.get_kind_display()}）"
+
+
+class DispatchForm(forms.Form):
+    lead_unit = UnitChoiceField(label=_("Lead unit"))
+    co_units = forms.ModelMultipleChoiceField(
+        label=_("Co-units"),
+        queryset=Unit.objects.filter(active=True).exclude(kind=Unit.Kind.CENTRE),
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[(o.value, o.label) for o in Outcome if o in NOT_DISPATCHED_OUTCOMES],
+    )
+    note = forms.CharField(
+        label=_("What the caller was told"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    duplicate_of = forms.RegexField(
+        label=_("Existing case number (repeat request)"), regex=r"^\d{8,20}$", required=False
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RequiredNoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label=_("Reply to the resident"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    result = forms.ChoiceField(label=_("Result"), choices=Reply.Result.choices)
+
+
+class ReturnForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this not your unit's matter?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    suggested_unit = UnitChoiceField(label=_("Suggested unit"), required=False)
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why more time is needed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    extra_working_days = forms.IntegerField(
+        label=_("Extra working days"), min_value=1, max_value=60
+    )
+    resident_informed = forms.BooleanField(
+        label=_("The resident was told the reason"), required=True
+    )
+
+
+class CoUnitReportForm(forms.Form):
+    note = forms.CharField(
+        label=_("Result reported to the lead unit"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CoUnitForm(forms.Form):
+    unit = UnitChoiceField(label=_("Co-unit"))
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class DecideReturnForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept and re-dispatch")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    new_unit = UnitChoiceField(label=_("New lead unit"), required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class DecideExtensionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("deny", _("Deny"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class RedispatchForm(forms.Form):
+    lead_unit = UnitChoiceField(label=_("New lead unit"))
+    note = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class AssessableForm(forms.Form):
+    assessable = forms.BooleanField(label=_("Counts in assessment"), required=False)
+    reason = forms.CharField(label=_("Reason for the exemption"), max_length=300, required=False)

@@ -1,0 +1,753 @@
+"""HTML pages for cases: residents, the operator console, unit inboxes, dispatcher queues.
+
+Each view validates a form, calls one service or selector, and renders. Domain errors become
+form errors (400), a clear message with HTTP 409 (conflict) or 403/404 — never a 500.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civic import roles
+from civic.errors import (
+    ApplicationError,
+    ConflictError,
+    DomainValidationError,
+    PermissionDeniedError,
+)
+from civic.roles import HANDLING_ROLES
+
+from . import forms, masking, rules, selectors, services
+from .models import Assignment, Case, Channel, RequestState, Status
+
+TRACK_LIMIT_PER_MINUTE = 10
+DUE_SOON_HOURS = 24
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "?")
+
+
+def _apply_error(request, exc: ApplicationError, form=None) -> int:
+    """Show a domain error where it belongs; return the HTTP status for the page."""
+    fields = exc.extra.get("fields") if isinstance(exc.extra, dict) else None
+    if form is not None and fields:
+        for field, errors in fields.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        messages.error(request, exc.message)
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, PermissionDeniedError):
+        return 403
+    return 400
+
+
+def contact_view(user, case: Case) -> dict:
+    """Reporter contact data: full for those who need it, masked for everyone else."""
+    full = user.is_authenticated and rules.can_see_personal_data.test(user, case)
+    if case.anonymous:
+        return {"anonymous": True}
+    if full:
+        return {
+            "name": case.reporter_name,
+            "phone": case.reporter_phone,
+            "email": case.reporter_email,
+            "address": case.address,
+            "full": True,
+        }
+    return {
+        "name": masking.mask_name(case.reporter_name),
+        "phone": masking.mask_phone(case.reporter_phone),
+        "email": masking.mask_email(case.reporter_email),
+        "address": masking.mask_address(case.address),
+        "full": False,
+    }
+
+
+def _deadline_badge(case: Case) -> str:
+    if (
+        case.status not in (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS)
+        or case.handle_due_at is None
+    ):
+        return ""
+    now = timezone.now()
+    if case.is_overdue or case.handle_due_at < now:
+        return "overdue"
+    if (case.handle_due_at - now).total_seconds() < DUE_SOON_HOURS * 3600:
+        return "due-soon"
+    return ""
+
+
+def _timeline(case: Case, *, public: bool) -> list:
+    events = case.events.select_related("actor_unit").order_by("at", "id")
+    hidden_actions = (
+        {"note", "set_assessable", "request_return", "return_rejected", "moderate"}
+        if public
+        else set()
+    )
+    return [e for e in events if e.action not in hidden_actions]
+
+
+def _get_case(user, number: str) -> Case:
+    case = selectors.case_get_visible(user, number=number)
+    if case is None:
+        raise Http404
+    return case
+
+
+# --- residents -----------------------------------------------------------------------------
+
+
+def file_case(request):
+    """File a complaint. A one-time token makes a double-clicked submit create one case."""
+    is_staff_intake = request.user.is_authenticated and roles.is_centre_staff(request.user)
+    if is_staff_intake:
+        return redirect("cases:console")
+    tokens = request.session.setdefault("case_form_tokens", [])
+    status = 200
+    if request.method == "POST":
+        form = forms.CaseFileForm(request.POST, request.FILES)
+        token = request.POST.get("form_token", "")
+        done = request.session.get("case_form_done", {})
+        if token and token in done:
+            return redirect("cases:filed")  # the second click of a double click
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.case_create(
+                    actor=request.user if request.user.is_authenticated else None,
+                    channel=Channel.WEB,
+                    kind=data["kind"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    region=data["region"],
+                    address=data["address"],
+                    lat=data["lat"],
+                    lng=data["lng"],
+                    reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"],
+                    reporter_email=data["reporter_email"],
+                    anonymous=data["anonymous"],
+                    attachments=[data["photo"]] if data.get("photo") else [],
+                )
+            except ApplicationError as exc:
+                status = _apply_error(request, exc, form)
+            else:
+                request.session["case_filed"] = {
+                    "number": created.case.number,
+                    "code": created.access_code,
+                }
+                if token:
+                    done[token] = created.case.number
+                    request.session["case_form_done"] = dict(list(done.items())[-20:])
+                tracked = request.session.get("tracked_cases", [])
+                request.session["tracked_cases"] = [*tracked[-20:], created.case.pk]
+                return redirect("cases:filed")
+        else:
+            status = 400
+    else:
+        form = forms.CaseFileForm(initial=_resident_initial(request.user))
+    token = secrets.token_urlsafe(16)
+    request.session["case_form_tokens"] = [*tokens[-20:], token]
+    form.initial["form_token"] = token
+    form.fields["form_token"].initial = token
+    return render(request, "cases/file.html", {"form": form, "form_token": token}, status=status)
+
+
+def _resident_initial(user) -> dict:
+    if not user.is_authenticated:
+        return {}
+    return {
+        "reporter_name": user.display_name or user.get_full_name(),
+        "reporter_phone": user.phone,
+        "reporter_email": user.email,
+        "region": user.home_region_id,
+    }
+
+
+def filed(request):
+    info = request.session.get("case_filed")
+    if not info:
+        return redirect("cases:track")
+    return render(request, "cases/filed.html", {"number": info["number"], "code": info["code"]})
+
+
+def _rate_limited(request, number: str) -> bool:
+    """Tracking lookups per IP and per case number (no access-code brute force)."""
+    minute = int(timezone.now().timestamp() // 60)
+    over = False
+    for key in (f"track:ip:{_client_ip(request)}:{minute}", f"track:n:{number}:{minute}"):
+        cache.add(key, 0, timeout=120)
+        try:
+            if cache.incr(key) > TRACK_LIMIT_PER_MINUTE:
+                over = True
+        except ValueError:
+            over = True
+    return over
+
+
+def track(request):
+    status = 200
+    case = None
+    if request.method == "POST":
+        form = forms.TrackForm(request.POST)
+        if form.is_valid():
+            number = form.cleaned_data["number"]
+            if _rate_limited(request, number):
+                messages.error(request, _("Too many lookups. Please wait a minute and try again."))
+                status = 429
+            else:
+                found = Case.objects.filter(number=number).first()
+                if found is not None and services.access_code_matches(
+                    found, form.cleaned_data["access_code"]
+                ):
+                    tracked = request.session.get("tracked_cases", [])
+                    request.session["tracked_cases"] = [*tracked[-20:], found.pk]
+                    return redirect("cases:tracked", number=found.number)
+                # The same message for an unknown number and a wrong code.
+                form.add_error(None, _("No case matches this number and access code."))
+                status = 404
+        else:
+            status = 400
+    else:
+        form = forms.TrackForm(initial={"number": request.GET.get("number", "")})
+    return render(request, "cases/track.html", {"form": form, "case": case}, status=status)
+
+
+def _resident_case(request, number: str) -> Case:
+    """The resident's own case: by account, or by a code checked earlier in this session."""
+    case = (
+        Case.objects.filter(number=number)
+        .select_related("category__parent__parent", "region", "lead_unit")
+        .first()
+    )
+    if case is None:
+        raise Http404
+    own = request.user.is_authenticated and case.reporter_id == request.user.id
+    tracked = case.pk in request.session.get("tracked_cases", [])
+    if not (own or tracked):
+        raise Http404
+    return case
+
+
+def resident_case(request, number):
+    case = _resident_case(request, number)
+    return _render_resident_case(request, case)
+
+
+def _render_resident_case(request, case, *, revisit_form=None, reopen_form=None, status=200):
+    pending = selectors.pending_revisit(case)
+    return render(
+        request,
+        "cases/case_resident.html",
+        {
+            "case": case,
+            "contact": contact_view(request.user, case),
+            "timeline": _timeline(case, public=True),
+            "replies": case.replies.order_by("created_at"),
+            "revisit_form": revisit_form or (forms.RevisitForm() if pending else None),
+            "reopen_form": reopen_form
+            or (
+                forms.ReopenForm()
+                if case.status in (Status.REPLIED, Status.CLOSED)
+                and case.lead_unit_id
+                and case.outcome not in ("answered_on_spot",)
+                else None
+            ),
+            "attachments": case.attachments.all(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def resident_revisit(request, number):
+    case = _resident_case(request, number)
+    form = forms.RevisitForm(request.POST)
+    if not form.is_valid():
+        return _render_resident_case(request, case, revisit_form=form, status=400)
+    data = form.cleaned_data
+    # A tracked (anonymous) resident proved the access code; the service acts for them.
+    actor = (
+        request.user
+        if request.user.is_authenticated and case.reporter_id == request.user.id
+        else None
+    )
+    try:
+        services.revisit_record(
+            actor=actor,
+            case=case,
+            contacted=data["contacted"],
+            resolved=data["resolved"],
+            satisfaction=data["satisfaction"],
+            comment=data["comment"],
+            reopen=data["reopen"],
+        )
+    except ApplicationError as exc:
+        status = _apply_error(request, exc, form)
+        return _render_resident_case(request, case, revisit_form=form, status=status)
+    messages.success(request, _("Thank you for your answer."))
+    return redirect(request.path.rsplit("/revisit/", 1)[0] + "/")
+
+
+@require_POST
+def resident_reopen(request, number):
+    case = _resident_case(request, number)
+    form = forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        return _render_resident_case(request, case, reopen_form=form, status=400)
+    actor = (
+        request.user
+        if request.user.is_authenticated and case.reporter_id == request.user.id
+        else None
+    )
+    try:
+        services.case_reopen(actor=actor, case=case, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        status = _apply_error(request, exc, form)
+        return _render_resident_case(request, case, reopen_form=form, status=status)
+    messages.success(request, _("The case was reopened and sent back to the unit."))
+    return redirect(request.path.rsplit("/reopen/", 1)[0] + "/")
+
+
+@login_required
+def my_cases(request):
+    cases = selectors.cases_of_resident(request.user).order_by("-received_at")[:200]
+    return render(request, "cases/mine.html", {"cases": cases})
+
+
+# --- staff: shared action plumbing -------------------------------------------------------------
+
+
+def _require(predicate: Callable[[object], bool], request) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not predicate(request.user):
+        raise PermissionDenied
+
+
+def _action(
+    request, case: Case, form_class, call: Callable, success: str, back: str, render_page: Callable
+):
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return render_page(request, case, errors={form_class.__name__: form}, status=400)
+    try:
+        call(form.cleaned_data)
+    except ApplicationError as exc:
+        status = _apply_error(request, exc, form)
+        return render_page(request, case, errors={form_class.__name__: form}, status=status)
+    messages.success(request, success)
+    return redirect(back)
+
+
+# --- operator console and dispatcher ---------------------------------------------------------
+
+
+@login_required
+def console(request):
+    """Record a call: the caller's problem becomes a case; next screen dispatches it."""
+    _require(roles.is_centre_staff, request)
+    status = 200
+    if request.method == "POST":
+        form = forms.OperatorCaseForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.case_create(
+                    actor=request.user,
+                    channel=Channel.HOTLINE,
+                    kind=data["kind"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    region=data["region"],
+                    address=data["address"],
+                    lat=data["lat"],
+                    lng=data["lng"],
+                    urgency=data.get("urgency") or None,
+                    reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"],
+                    reporter_email=data["reporter_email"],
+                    anonymous=data["anonymous"],
+                    attachments=[data["photo"]] if data.get("photo") else [],
+                )
+            except ApplicationError as exc:
+                status = _apply_error(request, exc, form)
+            else:
+                messages.success(
+                    request,
+                    _("Case %(number)s recorded. Access code for the caller: %(code)s")
+                    % {"number": created.case.number, "code": created.access_code},
+                )
+                return redirect("cases:centre_case", number=created.case.number)
+        else:
+            status = 400
+    else:
+        form = forms.OperatorCaseForm()
+    recent = (
+        Case.objects.filter(first_receiver=request.user)
+        .select_related("category", "lead_unit")
+        .order_by("-received_at")[:15]
+    )
+    return render(
+        request,
+        "cases/console.html",
+        {
+            "form": form,
+            "recent": recent,
+            "undispatched": selectors.queue_undispatched().order_by("received_at")[:15],
+        },
+        status=status,
+    )
+
+
+QUEUE_TABS = [
+    ("undispatched", "Undispatched"),
+    ("returns", "Returns to arbitrate"),
+    ("extensions", "Extensions to approve"),
+    ("revisits", "Awaiting revisit"),
+    ("overdue", "Overdue"),
+]
+
+
+@login_required
+def queues(request):
+    _require(roles.is_centre_staff, request)
+    tab = request.GET.get("tab", "undispatched")
+    if tab not in dict(QUEUE_TABS):
+        tab = "undispatched"
+    items = {
+        "undispatched": lambda: selectors.queue_undispatched().order_by("received_at"),
+        "returns": selectors.queue_returns,
+        "extensions": selectors.queue_extensions,
+        "revisits": selectors.queue_awaiting_revisit,
+        "overdue": selectors.queue_overdue,
+    }[tab]()[:200]
+    counts = {
+        "undispatched": selectors.queue_undispatched().count(),
+        "returns": selectors.queue_returns().count(),
+        "extensions": selectors.queue_extensions().count(),
+        "revisits": selectors.queue_awaiting_revisit().count(),
+        "overdue": selectors.queue_overdue().count(),
+    }
+    tabs = [(key, _(label), counts[key]) for key, label in QUEUE_TABS]
+    return render(request, "cases/queues.html", {"tab": tab, "tabs": tabs, "items": items})
+
+
+def _render_centre_case(request, case, *, errors=None, status=200):
+    proposal = selectors.route_proposal(category=case.category, region=case.region)
+    suggestion = None
+    try:
+        from .routing.suggest import suggest  # the text router, where trained
+
+        suggestion = suggest(case.title, case.description)
+    except Exception:
+        suggestion = None
+    errors = errors or {}
+    pending_revisit = selectors.pending_revisit(case)
+    context = {
+        "case": case,
+        "contact": contact_view(request.user, case),
+        "timeline": _timeline(case, public=False),
+        "assignments": case.assignments.select_related("unit").order_by("dispatched_at"),
+        "replies": case.replies.order_by("created_at"),
+        "proposal": proposal,
+        "suggestion": suggestion,
+        "badge": _deadline_badge(case),
+        "is_dispatcher": roles.is_dispatcher(request.user),
+        "dispatch_form": errors.get("DispatchForm")
+        or forms.DispatchForm(initial={"lead_unit": proposal.pk if proposal else None}),
+        "close_form": errors.get("CloseForm") or forms.CloseForm(),
+        "redispatch_form": errors.get("RedispatchForm") or forms.RedispatchForm(),
+        "co_unit_form": errors.get("CoUnitForm") or forms.CoUnitForm(),
+        "assessable_form": errors.get("AssessableForm")
+        or forms.AssessableForm(
+            initial={"assessable": case.assessable, "reason": case.not_assessable_reason}
+        ),
+        "revisit_form": errors.get("StaffRevisitForm")
+        or (forms.StaffRevisitForm() if pending_revisit else None),
+        "note_form": errors.get("RequiredNoteForm") or forms.RequiredNoteForm(),
+        "pending_return": case.return_requests.filter(state=RequestState.PENDING)
+        .select_related("unit", "suggested_unit")
+        .first(),
+        "pending_extension": case.extension_requests.filter(state=RequestState.PENDING)
+        .select_related("unit")
+        .first(),
+        "decide_return_form": errors.get("DecideReturnForm") or forms.DecideReturnForm(),
+        "decide_extension_form": errors.get("DecideExtensionForm") or forms.DecideExtensionForm(),
+        "attachments": case.attachments.all(),
+    }
+    return render(request, "cases/case_centre.html", context, status=status)
+
+
+@login_required
+def centre_case(request, number):
+    _require(roles.is_centre_staff, request)
+    case = _get_case(request.user, number)
+    return _render_centre_case(request, case)
+
+
+@login_required
+@require_POST
+def centre_action(request, number, action):
+    _require(roles.is_centre_staff, request)
+    case = _get_case(request.user, number)
+    user = request.user
+    back = reverse("cases:centre_case", kwargs={"number": number})
+
+    def dispatch(d):
+        services.case_dispatch(
+            actor=user,
+            case=case,
+            lead_unit=d["lead_unit"],
+            co_units=list(d["co_units"]),
+            note=d["note"],
+        )
+
+    def close(d):
+        duplicate = None
+        if d.get("duplicate_of"):
+            duplicate = Case.objects.filter(number=d["duplicate_of"]).first()
+            if duplicate is None:
+                raise DomainValidationError(
+                    _("No case with that number."),
+                    extra={"fields": {"duplicate_of": [_("No case with that number.")]}},
+                )
+        services.case_close_without_dispatch(
+            actor=user, case=case, outcome=d["outcome"], note=d["note"], duplicate_of=duplicate
+        )
+
+    def decide_return(d):
+        request_ = case.return_requests.filter(state=RequestState.PENDING).first()
+        if request_ is None:
+            raise ConflictError(_("There is no pending return request."))
+        services.return_request_decide(
+            actor=user,
+            return_request=request_,
+            accept=d["decision"] == "accept",
+            new_unit=d.get("new_unit"),
+            note=d["note"],
+        )
+
+    def decide_extension(d):
+        request_ = case.extension_requests.filter(state=RequestState.PENDING).first()
+        if request_ is None:
+            raise ConflictError(_("There is no pending extension request."))
+        services.extension_request_decide(
+            actor=user,
+            extension_request=request_,
+            approve=d["decision"] == "approve",
+            note=d["note"],
+        )
+
+    actions = {
+        "dispatch": (forms.DispatchForm, dispatch, _("Dispatched.")),
+        "close": (forms.CloseForm, close, _("Closed at intake.")),
+        "redispatch": (
+            forms.RedispatchForm,
+            lambda d: services.case_redispatch(
+                actor=user, case=case, lead_unit=d["lead_unit"], note=d["note"]
+            ),
+            _("Re-dispatched."),
+        ),
+        "co-unit": (
+            forms.CoUnitForm,
+            lambda d: services.co_unit_add(actor=user, case=case, unit=d["unit"], note=d["note"]),
+            _("Co-unit added."),
+        ),
+        "assessable": (
+            forms.AssessableForm,
+            lambda d: services.case_set_assessable(
+                actor=user, case=case, assessable=d["assessable"], reason=d["reason"]
+            ),
+            _("Saved."),
+        ),
+        "revisit": (
+            forms.StaffRevisitForm,
+            lambda d: services.revisit_record(
+                actor=user,
+                case=case,
+                contacted=d["contacted"],
+                resolved=d["resolved"],
+                satisfaction=d["satisfaction"],
+                method=d["method"],
+                comment=d["comment"],
+                reopen=d["reopen"],
+            ),
+            _("Revisit recorded."),
+        ),
+        "decide-return": (forms.DecideReturnForm, decide_return, _("Return request decided.")),
+        "decide-extension": (
+            forms.DecideExtensionForm,
+            decide_extension,
+            _("Extension request decided."),
+        ),
+        "note": (
+            forms.RequiredNoteForm,
+            lambda d: services.case_note_add(actor=user, case=case, note=d["note"]),
+            _("Note added."),
+        ),
+    }
+    if action not in actions:
+        raise Http404
+    form_class, call, success = actions[action]
+    return _action(request, case, form_class, call, success, back, _render_centre_case)
+
+
+# --- unit inbox ------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request):
+    _require(lambda u: roles.has_role(u, *HANDLING_ROLES), request)
+    cases = list(selectors.inbox_for_user(request.user)[:300])
+    rows = [(case, _deadline_badge(case)) for case in cases]
+    return render(
+        request,
+        "cases/inbox.html",
+        {"rows": rows, "units": roles.units_of(request.user, HANDLING_ROLES)},
+    )
+
+
+def _render_unit_case(request, case, *, errors=None, status=200):
+    errors = errors or {}
+    my_units = roles.unit_ids_of(request.user, HANDLING_ROLES)
+    co_assignment = case.assignments.filter(
+        role=Assignment.Role.CO, state=Assignment.State.ACTIVE, unit_id__in=my_units
+    ).first()
+    is_lead = rules.can_handle_case.test(request.user, case)
+    templates_url = reverse("cases_public:reply_templates", kwargs={"number": case.number})
+    return render(
+        request,
+        "cases/case_unit.html",
+        {
+            "case": case,
+            "contact": contact_view(request.user, case),
+            "timeline": _timeline(case, public=False),
+            "assignments": case.assignments.select_related("unit").order_by("dispatched_at"),
+            "replies": case.replies.order_by("created_at"),
+            "badge": _deadline_badge(case),
+            "is_lead": is_lead,
+            "co_assignment": co_assignment,
+            "reply_form": errors.get("ReplyForm") or forms.ReplyForm(),
+            "return_form": errors.get("ReturnForm") or forms.ReturnForm(),
+            "extension_form": errors.get("ExtensionForm") or forms.ExtensionForm(),
+            "contact_form": errors.get("NoteForm") or forms.NoteForm(),
+            "note_form": errors.get("RequiredNoteForm") or forms.RequiredNoteForm(),
+            "co_report_form": errors.get("CoUnitReportForm") or forms.CoUnitReportForm(),
+            "return_open": case.return_window_ends_at is None
+            or case.return_window_ends_at > timezone.now(),
+            "pending_return": case.return_requests.filter(state=RequestState.PENDING).exists(),
+            "pending_extension": case.extension_requests.filter(
+                state=RequestState.PENDING
+            ).exists(),
+            "templates_url": templates_url,
+            "attachments": case.attachments.all(),
+        },
+        status=status,
+    )
+
+
+def _unit_case(request, number) -> Case:
+    case = (
+        Case.objects.filter(number=number)
+        .select_related("category__parent__parent", "region", "lead_unit")
+        .first()
+    )
+    if case is None or not rules.is_member_of_assigned_unit.test(request.user, case):
+        raise Http404
+    return case
+
+
+@login_required
+def unit_case(request, number):
+    _require(lambda u: roles.has_role(u, *HANDLING_ROLES), request)
+    return _render_unit_case(request, _unit_case(request, number))
+
+
+class _Empty(django_forms.Form):
+    pass
+
+
+@login_required
+@require_POST
+def unit_action(request, number, action):
+    _require(lambda u: roles.has_role(u, *HANDLING_ROLES), request)
+    case = _unit_case(request, number)
+    user = request.user
+    back = reverse("cases:unit_case", kwargs={"number": number})
+
+    def co_report(d):
+        assignment = case.assignments.filter(
+            role=Assignment.Role.CO,
+            state=Assignment.State.ACTIVE,
+            unit_id__in=roles.unit_ids_of(user, HANDLING_ROLES),
+        ).first()
+        if assignment is None:
+            raise ConflictError(_("Your unit has no open co-unit assignment on this case."))
+        services.co_unit_report(actor=user, assignment=assignment, note=d["note"])
+
+    actions = {
+        "sign": (_Empty, lambda d: services.case_sign(actor=user, case=case), _("Signed for.")),
+        "contact": (
+            forms.NoteForm,
+            lambda d: services.case_contact(actor=user, case=case, note=d["note"]),
+            _("Contact with the resident recorded."),
+        ),
+        "reply": (
+            forms.ReplyForm,
+            lambda d: services.case_reply(
+                actor=user, case=case, text=d["text"], result=d["result"]
+            ),
+            _("Reply sent."),
+        ),
+        "return": (
+            forms.ReturnForm,
+            lambda d: services.return_request_create(
+                actor=user, case=case, reason=d["reason"], suggested_unit=d.get("suggested_unit")
+            ),
+            _("Return requested; the hotline centre will decide."),
+        ),
+        "extension": (
+            forms.ExtensionForm,
+            lambda d: services.extension_request_create(
+                actor=user,
+                case=case,
+                reason=d["reason"],
+                extra_working_days=d["extra_working_days"],
+                resident_informed=d["resident_informed"],
+            ),
+            _("Extension requested."),
+        ),
+        "co-report": (forms.CoUnitReportForm, co_report, _("Result reported to the lead unit.")),
+        "note": (
+            forms.RequiredNoteForm,
+            lambda d: services.case_note_add(actor=user, case=case, note=d["note"]),
+            _("Note added."),
+        ),
+    }
+    if action not in actions:
+        raise Http404
+    form_class, call, success = actions[action]
+    return _action(request, case, form_class, call, success, back, _render_unit_case)
