@@ -10,7 +10,7 @@ class CasesConfig(AppConfig):
         # Receivers of case_event_recorded (followers' notices).
         from civic.demo import register_seed_step
 
-        from . import public  # noqa: F401
+        from . import notices, public  # noqa: F401
         from .demo import seed_demo_cases
         from .open311.services import seed_open311_demo
 

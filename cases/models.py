@@ -657,3 +657,25 @@ class CaseNumberSequence(models.Model):
 
 from .models_open311 import Open311Client, Open311Request, ServiceAttribute  # noqa: E402, F401
 from .models_public import Follow, MeToo, PublicText, ReplyTemplate  # noqa: E402, F401
+
+
+class DeadlineEffect(models.Model):
+    """One effect of the deadline sweep (warning, overdue, escalated) for one deadline of one
+    case; the unique key makes every effect happen once however often the sweep runs."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadline_effects"
+    )
+    deadline = models.CharField(_("deadline"), max_length=16)
+    effect = models.CharField(_("effect"), max_length=16)
+    due_at = models.DateTimeField(_("due at"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("deadline effect")
+        verbose_name_plural = _("deadline effects")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "deadline", "effect", "due_at"], name="deadline_effect_once"
+            )
+        ]

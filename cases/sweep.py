@@ -1,0 +1,322 @@
+"""The deadline sweep: the database is the source of truth, the queue only carries work that can
+be recomputed (DESIGN §6a). Run by Celery beat every minute and by `manage.py sweep_deadlines`.
+
+Each step reads due rows from indexed columns in bounded batches, locks them with
+`FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises writers anyway), and records each effect
+in DeadlineEffect — unique on (case, deadline, effect, due_at) — in the same transaction as the
+notice it sends. A second or concurrent sweep finds the effect already there and does nothing,
+so every warning, overdue mark and supervision order happens exactly once per deadline. A moved
+deadline (approved extension, reopen) has a new due_at and is watched afresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic import calendar, clock
+from civic.models import Membership, Notification, Unit
+from civic.notify.services import notify_role, notify_unit
+
+from . import services
+from .models import Case, CaseEvent, DeadlineEffect, Status, SupervisionOrder
+
+logger = logging.getLogger(__name__)
+BATCH = 500
+# A warning comes at 75 % of a limit; no default limit leaves more than a week for the last
+# quarter, so cases due later than this cannot need a warning yet.
+WARNING_HORIZON_DAYS = 7
+
+# deadline name → (case field, statuses in which it is still owed, label)
+DEADLINES = {
+    "sign": ("sign_due_at", (Status.DISPATCHED,)),
+    "contact": ("contact_due_at", (Status.DISPATCHED, Status.SIGNED)),
+    "handle": ("handle_due_at", (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS)),
+}
+DEADLINE_LABELS = {"sign": "签收", "contact": "联系市民", "handle": "办结答复"}
+
+_extra_steps: list[tuple[str, Callable[[dt.datetime], int]]] = []
+
+
+def register_step(name: str, fn: Callable[[dt.datetime], int]) -> None:
+    """Other features (e.g. whistle reports) add a step that takes `now` and returns a count."""
+    if all(existing != name for existing, _fn in _extra_steps):
+        _extra_steps.append((name, fn))
+
+
+def _locked(qs):
+    if connection.vendor == "postgresql":
+        return qs.select_for_update(skip_locked=True, of=("self",))
+    return qs
+
+
+def _claim(case: Case, deadline: str, effect: str, due_at: dt.datetime) -> bool:
+    """Record an effect once; False when it was already recorded (by us or a racing sweep)."""
+    try:
+        with transaction.atomic():
+            DeadlineEffect.objects.create(
+                case=case, deadline=deadline, effect=effect, due_at=due_at, at=clock.now()
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _warn_at(case: Case, due: dt.datetime, ratio: float) -> dt.datetime | None:
+    start = case.dispatched_at
+    if start is None or due <= start:
+        return None
+    return start + (due - start) * ratio
+
+
+def _event(case: Case, action: str, note: str, data: dict) -> None:
+    CaseEvent.objects.create(
+        case=case,
+        at=clock.now(),
+        action=action,
+        from_status=case.status,
+        to_status=case.status,
+        note=note,
+        data=data,
+    )
+
+
+def step_warn_and_overdue(now: dt.datetime) -> Counter:
+    """预警 at the policy's ratio of each limit; overdue at the deadline; 督办 for the centre."""
+    counts: Counter = Counter()
+    default_ratio = float(getattr(settings, "DEADLINE_WARNING_RATIO", 0.75))
+    for deadline, (field, statuses) in DEADLINES.items():
+        last_id = 0
+        while True:
+            with transaction.atomic():
+                # Cases whose deadline is due, or close enough that a warning may be due, and
+                # which lack that effect. The partial index on open cases by due time keeps this
+                # cheap with millions of open cases; the effect lookups use its unique index.
+                horizon = now + dt.timedelta(days=WARNING_HORIZON_DAYS)
+                effect = DeadlineEffect.objects.filter(
+                    case=OuterRef("pk"), deadline=deadline, due_at=OuterRef(field)
+                )
+                batch = list(
+                    _locked(
+                        Case.objects.filter(
+                            status__in=statuses,
+                            id__gt=last_id,
+                            **{f"{field}__isnull": False, f"{field}__lte": horizon},
+                        )
+                        .exclude(dispatched_at__isnull=True)
+                        .annotate(
+                            has_overdue=Exists(effect.filter(effect="overdue")),
+                            has_warning=Exists(effect.filter(effect="warning")),
+                        )
+                        .filter(
+                            Q(**{f"{field}__lte": now}, has_overdue=False)
+                            | Q(**{f"{field}__gt": now}, has_warning=False)
+                        )
+                        .select_related("policy", "lead_unit", "region")
+                        .order_by("id")
+                    )[:BATCH]
+                )
+                if not batch:
+                    break
+                last_id = batch[-1].id
+                for case in batch:
+                    due = getattr(case, field)
+                    ratio = float(case.policy.warning_ratio) if case.policy_id else default_ratio
+                    warn_at = _warn_at(case, due, ratio)
+                    if due <= now:
+                        if _claim(case, deadline, "overdue", due):
+                            counts[f"{deadline}_overdue"] += 1
+                            _mark_overdue(case, deadline, due)
+                    elif (
+                        warn_at is not None
+                        and warn_at <= now
+                        and _claim(case, deadline, "warning", due)
+                    ):
+                        counts[f"{deadline}_warning"] += 1
+                        _event(
+                            case,
+                            "deadline_warning",
+                            "",
+                            {"deadline": deadline, "due_at": due.isoformat()},
+                        )
+                        if case.lead_unit_id:
+                            notify_unit(
+                                unit=case.lead_unit,
+                                kind="deadline_warning",
+                                title=_("Case %(number)s: %(what)s due %(due)s")
+                                % {
+                                    "number": case.number,
+                                    "what": DEADLINE_LABELS[deadline],
+                                    "due": timezone.localtime(due).strftime("%m-%d %H:%M"),
+                                },
+                                url=f"/inbox/{case.number}/",
+                                dedupe_key=f"warn:{case.pk}:{deadline}:{due.isoformat()}",
+                            )
+            if len(batch) < BATCH:
+                break
+    return counts
+
+
+def _mark_overdue(case: Case, deadline: str, due: dt.datetime) -> None:
+    if deadline == "handle" and not case.is_overdue:
+        Case.objects.filter(pk=case.pk).update(is_overdue=True)
+        case.is_overdue = True
+    _event(case, "overdue", "", {"deadline": deadline, "due_at": due.isoformat()})
+    if case.lead_unit_id is None:
+        return
+    SupervisionOrder.objects.get_or_create(
+        case=case,
+        reason=SupervisionOrder.Reason.OVERDUE,
+        deadline=deadline,
+        unit=case.lead_unit,
+        defaults={"opened_at": clock.now()},
+    )
+    title = _("Overdue: case %(number)s (%(what)s)") % {
+        "number": case.number,
+        "what": DEADLINE_LABELS[deadline],
+    }
+    key = f"overdue:{case.pk}:{deadline}:{due.isoformat()}"
+    notify_unit(
+        unit=case.lead_unit,
+        kind="overdue",
+        title=title,
+        url=f"/inbox/{case.number}/",
+        dedupe_key=key,
+    )
+    notify_role(
+        role=Membership.Role.DISPATCHER,
+        kind="overdue",
+        title=title,
+        url=f"/dispatch/case/{case.number}/",
+        dedupe_key=key,
+    )
+
+
+def step_escalate(now: dt.datetime) -> Counter:
+    """督办 → district: a case long past its handling deadline goes up (Art. 20)."""
+    counts: Counter = Counter()
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                _locked(
+                    Case.objects.filter(
+                        status__in=DEADLINES["handle"][1],
+                        is_overdue=True,
+                        id__gt=last_id,
+                        handle_due_at__lte=now,
+                    )
+                    .select_related("policy", "lead_unit", "region__parent__parent")
+                    .order_by("id")
+                )[:BATCH]
+            )
+            if not batch:
+                break
+            last_id = batch[-1].id
+            for case in batch:
+                days = case.policy.escalate_after_days if case.policy_id else 3
+                if calendar.add_working_days(case.handle_due_at, days) > now:
+                    continue
+                if not _claim(case, "handle", "escalated", case.handle_due_at):
+                    continue
+                counts["escalated"] += 1
+                district = case.region.district
+                district_unit = (
+                    Unit.objects.filter(kind=Unit.Kind.DISTRICT, jurisdiction=district).first()
+                    if district
+                    else None
+                )
+                SupervisionOrder.objects.get_or_create(
+                    case=case,
+                    reason=SupervisionOrder.Reason.ESCALATED,
+                    deadline="handle",
+                    unit=case.lead_unit,
+                    defaults={
+                        "opened_at": clock.now(),
+                        "note": district_unit.name if district_unit else "",
+                    },
+                )
+                _event(
+                    case,
+                    "escalated",
+                    "",
+                    {"district_unit": district_unit.id if district_unit else None},
+                )
+                title = _(
+                    "Escalated: case %(number)s is %(days)d working days past its deadline"
+                ) % {"number": case.number, "days": days}
+                key = f"escalated:{case.pk}:{case.handle_due_at.isoformat()}"
+                if district_unit is not None:
+                    notify_unit(
+                        unit=district_unit,
+                        roles=[r.value for r in Membership.Role],
+                        kind="escalated",
+                        title=title,
+                        dedupe_key=key,
+                    )
+                notify_role(
+                    role=Membership.Role.DISPATCHER,
+                    kind="escalated",
+                    title=title,
+                    url=f"/dispatch/case/{case.number}/",
+                    dedupe_key=key,
+                )
+        if len(batch) < BATCH:
+            break
+    return counts
+
+
+def step_expire_revisits(now: dt.datetime) -> Counter:
+    """Unanswered revisits end as "not reached" when their window closes (never as satisfied)."""
+    counts: Counter = Counter()
+    ids = list(
+        Case.objects.filter(status=Status.REPLIED, revisit_due_at__lte=now)
+        .order_by("revisit_due_at")
+        .values_list("id", flat=True)[: BATCH * 10]
+    )
+    for case_id in ids:
+        if services.revisit_expire(case=case_id):
+            counts["revisit_not_reached"] += 1
+    return counts
+
+
+def step_redrive_notifications(now: dt.datetime) -> Counter:
+    """Email copies still pending after a few minutes (broker down, worker lost) are queued again."""
+    from civic.tasks import deliver_notification
+
+    counts: Counter = Counter()
+    stale = Notification.objects.filter(
+        Q(email_state=Notification.Delivery.PENDING) | Q(sms_state=Notification.Delivery.PENDING),
+        created_at__lte=now - dt.timedelta(minutes=5),
+        attempts__lt=5,
+    ).values_list("id", flat=True)[:BATCH]
+    for pk in stale:
+        try:
+            deliver_notification.delay(pk)
+            counts["notifications_requeued"] += 1
+        except Exception:
+            break
+    return counts
+
+
+def sweep(now: dt.datetime | None = None) -> dict[str, int]:
+    """One full sweep. Safe to run twice or concurrently: every effect is claimed once."""
+    now = now or clock.now()
+    counts: Counter = Counter()
+    for step in (step_warn_and_overdue, step_escalate, step_expire_revisits):
+        counts.update(step(now))
+    for name, fn in _extra_steps:
+        try:
+            counts[name] += fn(now) or 0
+        except Exception:  # one broken step must not stop deadline enforcement
+            logger.exception("sweep step %s failed", name)
+    counts.update(step_redrive_notifications(now))
+    return dict(counts)
