@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from civic import clock
 from civic.models import Membership, Notification, Unit, User
 from civic.roles import HANDLING_ROLES
 
@@ -27,7 +28,7 @@ def notify_users(
 ) -> list[Notification]:
     """Create one notification per user (skipping users who already have `dedupe_key`)."""
     created: list[Notification] = []
-    now = timezone.now()
+    now = clock.now()
     for user in {u.pk: u for u in users if u is not None}.values():
         if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
             continue
