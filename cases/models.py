@@ -679,3 +679,17 @@ class DeadlineEffect(models.Model):
                 fields=["case", "deadline", "effect", "due_at"], name="deadline_effect_once"
             )
         ]
+
+
+class IntakeKey(models.Model):
+    """An Idempotency-Key seen on API intake: a retried POST returns the same case."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("intake idempotency key")
+        verbose_name_plural = _("intake idempotency keys")

@@ -1,0 +1,44 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Case, Channel, Status, Urgency
+
+
+class CaseFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices)
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
+    channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    category = django_filters.NumberFilter(method="filter_category")
+    region = django_filters.NumberFilter(method="filter_region")
+    lead_unit = django_filters.NumberFilter(field_name="lead_unit_id")
+    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    search = django_filters.CharFilter(method="filter_search", max_length=100)
+
+    class Meta:
+        model = Case
+        fields = ["status", "urgency", "channel", "category", "region", "lead_unit"]
+
+    def filter_category(self, qs, name, value):
+        from civic.models import Category
+
+        node = Category.objects.filter(pk=value).first()
+        return qs.filter(category__path__startswith=node.path) if node else qs.none()
+
+    def filter_region(self, qs, name, value):
+        from civic.models import Region
+
+        node = Region.objects.filter(pk=value).first()
+        return qs.filter(region__path__startswith=node.path) if node else qs.none()
+
+    def filter_overdue(self, qs, name, value):
+        condition = Q(is_overdue=True) | Q(
+            handle_due_at__lt=timezone.now(), status__in=["dispatched", "signed", "in_progress"]
+        )
+        return qs.filter(condition) if value else qs.exclude(condition)
+
+    def filter_search(self, qs, name, value):
+        value = value.replace("\x00", "").strip()
+        return qs.filter(Q(number=value) | Q(title__icontains=value)) if value else qs

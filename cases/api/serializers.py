@@ -1,0 +1,350 @@
+"""Input serializers validate shapes; output serializers render. No domain logic in save()."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from civic.models import Category, Region, Unit
+
+from .. import masking, rules
+from ..models import (
+    NOT_DISPATCHED_OUTCOMES,
+    Assignment,
+    Case,
+    CaseEvent,
+    Kind,
+    Reply,
+    Revisit,
+    Urgency,
+)
+
+SAFE_TEXT = {"allow_blank": False, "trim_whitespace": True}
+
+
+class NoNulCharField(serializers.CharField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if "\x00" in value:
+            raise serializers.ValidationError(_("NUL characters are not allowed."))
+        return value
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    path = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "level",
+            "parent",
+            "handling_level",
+            "default_urgency",
+            "path",
+        ]
+
+    def get_path(self, obj) -> list[str]:
+        return obj.full_name("/").split("/")
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = [
+            "id",
+            "code",
+            "name",
+            "name_en",
+            "kind",
+            "peer_group",
+            "jurisdiction",
+            "parent",
+            "utility",
+        ]
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "level", "parent"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case; reporter data masked unless the viewer needs it (rules.can_see_personal_data)."""
+
+    category = CategorySerializer(read_only=True)
+    region = RegionSerializer(read_only=True)
+    lead_unit = UnitSerializer(read_only=True)
+    reporter = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "channel",
+            "kind",
+            "urgency",
+            "status",
+            "outcome",
+            "category",
+            "title",
+            "description",
+            "address",
+            "lat",
+            "lng",
+            "region",
+            "reporter",
+            "lead_unit",
+            "received_at",
+            "dispatched_at",
+            "signed_at",
+            "contacted_at",
+            "replied_at",
+            "closed_at",
+            "sign_due_at",
+            "contact_due_at",
+            "handle_due_at",
+            "return_window_ends_at",
+            "revisit_due_at",
+            "is_overdue",
+            "reopen_count",
+            "return_count",
+            "extension_count",
+            "assessable",
+            "not_assessable_reason",
+            "version",
+        ]
+
+    def _full(self, obj) -> bool:
+        request = self.context.get("request")
+        return bool(
+            request
+            and request.user.is_authenticated
+            and rules.can_see_personal_data.test(request.user, obj)
+        )
+
+    def get_reporter(self, obj) -> dict:
+        if obj.anonymous:
+            return {"anonymous": True, "name": "", "phone": "", "email": ""}
+        if self._full(obj):
+            return {
+                "anonymous": False,
+                "name": obj.reporter_name,
+                "phone": obj.reporter_phone,
+                "email": obj.reporter_email,
+            }
+        return {
+            "anonymous": False,
+            "name": masking.mask_name(obj.reporter_name),
+            "phone": masking.mask_phone(obj.reporter_phone),
+            "email": masking.mask_email(obj.reporter_email),
+        }
+
+    def get_address(self, obj) -> str:
+        return obj.address if self._full(obj) else masking.mask_address(obj.address)
+
+
+class CaseCreatedSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    access_code = serializers.CharField()
+    status = serializers.CharField()
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor_unit = serializers.CharField(source="actor_unit.name", default="")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "action", "from_status", "to_status", "note", "actor_unit", "data"]
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    unit = UnitSerializer(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "unit",
+            "role",
+            "state",
+            "dispatched_at",
+            "signed_at",
+            "returned_at",
+            "result_note",
+            "result_at",
+        ]
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    unit = serializers.CharField(source="unit.name")
+
+    class Meta:
+        model = Reply
+        fields = ["id", "unit", "created_at", "text", "result"]
+
+
+class RevisitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Revisit
+        fields = [
+            "id",
+            "round",
+            "state",
+            "due_at",
+            "method",
+            "contacted",
+            "resolved",
+            "satisfaction",
+            "comment",
+            "answered_at",
+        ]
+
+
+class RouteProposalSerializer(serializers.Serializer):
+    unit = UnitSerializer(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    extra = serializers.DictField()
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+class CaseCreateInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.filter(level=3, active=True)
+    )
+    title = NoNulCharField(max_length=200, **SAFE_TEXT)
+    description = NoNulCharField(max_length=5000, **SAFE_TEXT)
+    region = serializers.PrimaryKeyRelatedField(
+        queryset=Region.objects.all(), required=False, allow_null=True
+    )
+    address = NoNulCharField(max_length=300, required=False, allow_blank=True, default="")
+    lat = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, min_value=-90, max_value=90
+    )
+    lng = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        required=False,
+        allow_null=True,
+        min_value=-180,
+        max_value=180,
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True)
+    anonymous = serializers.BooleanField(required=False, default=False)
+    reporter_name = NoNulCharField(max_length=100, required=False, allow_blank=True, default="")
+    reporter_phone = serializers.RegexField(
+        r"^[0-9+\- ]{5,32}$", max_length=32, required=False, allow_blank=True, default=""
+    )
+    reporter_email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+class NoteInput(serializers.Serializer):
+    note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RequiredNoteInput(serializers.Serializer):
+    note = NoNulCharField(max_length=2000, **SAFE_TEXT)
+
+
+class CloseInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[o.value for o in NOT_DISPATCHED_OUTCOMES])
+    note = NoNulCharField(max_length=2000, **SAFE_TEXT)
+    duplicate_of = serializers.SlugRelatedField(
+        slug_field="number", queryset=Case.objects.all(), required=False, allow_null=True
+    )
+
+
+_units = Unit.objects.filter(active=True)
+
+
+class DispatchInput(serializers.Serializer):
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=_units)
+    co_units = serializers.PrimaryKeyRelatedField(
+        queryset=_units, many=True, required=False, default=list
+    )
+    note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RedispatchInput(serializers.Serializer):
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=_units)
+    note = NoNulCharField(max_length=2000, **SAFE_TEXT)
+
+
+class ReplyInput(serializers.Serializer):
+    text = NoNulCharField(max_length=5000, **SAFE_TEXT)
+    result = serializers.ChoiceField(choices=Reply.Result.choices)
+
+
+class ReturnInput(serializers.Serializer):
+    reason = NoNulCharField(max_length=2000, **SAFE_TEXT)
+    suggested_unit = serializers.PrimaryKeyRelatedField(
+        queryset=_units, required=False, allow_null=True
+    )
+
+
+class ReturnDecisionInput(serializers.Serializer):
+    accept = serializers.BooleanField()
+    new_unit = serializers.PrimaryKeyRelatedField(queryset=_units, required=False, allow_null=True)
+    note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ExtensionInput(serializers.Serializer):
+    reason = NoNulCharField(max_length=2000, **SAFE_TEXT)
+    extra_working_days = serializers.IntegerField(min_value=1, max_value=60)
+    resident_informed = serializers.BooleanField()
+
+
+class ExtensionDecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CoUnitInput(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=_units)
+    note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RevisitInput(serializers.Serializer):
+    contacted = serializers.BooleanField()
+    resolved = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Revisit.Satisfaction.choices)
+    method = serializers.ChoiceField(
+        choices=Revisit.Method.choices, required=False, default=Revisit.Method.ONLINE
+    )
+    comment = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+    reopen = serializers.BooleanField(required=False, default=False)
+
+
+class ReopenInput(serializers.Serializer):
+    reason = NoNulCharField(max_length=2000, **SAFE_TEXT)
+
+
+class AssessableInput(serializers.Serializer):
+    assessable = serializers.BooleanField()
+    reason = NoNulCharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class TrackInput(serializers.Serializer):
+    number = serializers.RegexField(r"^\d{8,20}$", max_length=20)
+    access_code = NoNulCharField(max_length=16, **SAFE_TEXT)
+
+
+class TokenInput(serializers.Serializer):
+    username = NoNulCharField(max_length=150, **SAFE_TEXT)
+    password = NoNulCharField(max_length=128, **SAFE_TEXT, style={"input_type": "password"})
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,547 @@
+"""REST API for cases: reads through ViewSets, every write its own endpoint calling one service.
+
+Every queryset starts from `cases_visible_to(user)` — DRF's object permissions are not applied
+to lists, so scoping happens before anything else (DESIGN §6a).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from civic import roles
+from civic.errors import ConflictError
+from civic.models import Category, Unit
+
+from .. import rules, selectors, services
+from ..errors import NotAllowed
+from ..models import Case, Channel, IntakeKey, RequestState
+from . import serializers as s
+from .filters import CaseFilter
+
+ERRORS = {
+    400: OpenApiResponse(
+        s.ErrorSerializer, description="Invalid input (field messages in extra.fields)"
+    ),
+    401: OpenApiResponse(s.ErrorSerializer, description="Not authenticated"),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not allowed"),
+    404: OpenApiResponse(s.ErrorSerializer, description="Not found (or not visible to you)"),
+    409: OpenApiResponse(
+        s.ErrorSerializer, description="Illegal transition or someone acted first"
+    ),
+}
+
+
+def _errors(*codes):
+    return {code: ERRORS[code] for code in codes}
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class IntakeThrottle(ScopedRateThrottle):
+    scope_attr = "throttle_scope"
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Cases visible to you", responses={200: s.CaseSerializer(many=True), **_errors(401)}
+    ),
+    retrieve=extend_schema(
+        summary="One case by number", responses={200: s.CaseSerializer, **_errors(401, 404)}
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.CaseSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"\d{8,20}"
+    filterset_class = CaseFilter
+    ordering_fields = ["received_at", "handle_due_at", "number"]
+    ordering = ["-received_at"]
+
+    def get_queryset(self):
+        return selectors.cases_visible_to(self.request.user)
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.AllowAny()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.action == "create":
+            self.throttle_scope = "intake"
+            return [IntakeThrottle()]
+        return super().get_throttles()
+
+    def _case(self) -> Case:
+        return self.get_object()
+
+    def _done(self, case: Case, code=status.HTTP_200_OK) -> Response:
+        case = Case.objects.select_related("category", "region", "lead_unit").get(pk=case.pk)
+        return Response(s.CaseSerializer(case, context={"request": self.request}).data, status=code)
+
+    @extend_schema(
+        summary="File a case (residents, anonymous callers, operators)",
+        request=s.CaseCreateInput,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Retrying with the same key returns the same case",
+            )
+        ],
+        responses={201: s.CaseCreatedSerializer, 200: s.CaseCreatedSerializer, **_errors(400)},
+    )
+    def create(self, request):
+        data = _valid(s.CaseCreateInput, request)
+        key = (request.headers.get("Idempotency-Key") or "").strip()[:100]
+        if "\x00" in key:
+            raise ValidationError({"Idempotency-Key": ["Invalid key."]})
+        if key:
+            existing = IntakeKey.objects.filter(key=key).select_related("case").first()
+            if existing is not None:
+                # The same request again (a retry): the same case, never a duplicate. The access
+                # code is not stored in clear, so a retry cannot show it again.
+                return Response(
+                    {
+                        "number": existing.case.number,
+                        "access_code": "",
+                        "status": existing.case.status,
+                    },
+                    status=status.HTTP_200_OK,
+                )
+        user = request.user if request.user.is_authenticated else None
+        staff = user is not None and roles.is_centre_staff(user)
+        try:
+            with transaction.atomic():
+                created = services.case_create(
+                    actor=user,
+                    channel=Channel.HOTLINE if staff else Channel.APP,
+                    kind=data["kind"],
+                    category=data["category"],
+                    title=data["title"],
+                    description=data["description"],
+                    region=data.get("region"),
+                    address=data["address"],
+                    lat=data.get("lat"),
+                    lng=data.get("lng"),
+                    urgency=data.get("urgency") if staff else None,
+                    reporter_name=data["reporter_name"],
+                    reporter_phone=data["reporter_phone"],
+                    reporter_email=data["reporter_email"],
+                    anonymous=data["anonymous"],
+                )
+                if key:
+                    IntakeKey.objects.create(key=key, case=created.case)
+        except IntegrityError:
+            existing = IntakeKey.objects.filter(key=key).select_related("case").first()
+            if existing is None:
+                raise
+            return Response(
+                {"number": existing.case.number, "access_code": "", "status": existing.case.status}
+            )
+        return Response(
+            {
+                "number": created.case.number,
+                "access_code": created.access_code,
+                "status": created.case.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="The case's audit trail",
+        responses={200: s.CaseEventSerializer(many=True), **_errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, number=None):
+        case = self._case()
+        return Response(
+            s.CaseEventSerializer(
+                case.events.select_related("actor_unit").order_by("at", "id"), many=True
+            ).data
+        )
+
+    @extend_schema(
+        summary="Units working on the case",
+        responses={200: s.AssignmentSerializer(many=True), **_errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def assignments(self, request, number=None):
+        return Response(
+            s.AssignmentSerializer(self._case().assignments.select_related("unit"), many=True).data
+        )
+
+    @extend_schema(
+        summary="Replies to the resident",
+        responses={200: s.ReplySerializer(many=True), **_errors(401, 404)},
+    )
+    @action(detail=True, methods=["get"])
+    def replies(self, request, number=None):
+        return Response(
+            s.ReplySerializer(self._case().replies.select_related("unit"), many=True).data
+        )
+
+    @extend_schema(
+        summary="Revisits", responses={200: s.RevisitSerializer(many=True), **_errors(401, 404)}
+    )
+    @action(detail=True, methods=["get"], url_path="revisits")
+    def revisits_list(self, request, number=None):
+        return Response(s.RevisitSerializer(self._case().revisits.all(), many=True).data)
+
+    @extend_schema(
+        summary="Proposed lead unit (rules: street-level → the street, else the department)",
+        responses={200: s.RouteProposalSerializer, **_errors(401, 403, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="route-proposal")
+    def route_proposal(self, request, number=None):
+        case = self._case()
+        if not rules.can_dispatch_case.test(request.user, case):
+            raise NotAllowed("Only the hotline centre dispatches cases.")
+        unit = selectors.route_proposal(category=case.category, region=case.region)
+        return Response({"unit": s.UnitSerializer(unit).data if unit else None})
+
+    # --- transitions: one endpoint, one service ------------------------------------------------
+
+    def _post(self, input_class, call):
+        data = _valid(input_class, self.request) if input_class else {}
+        case = self._case()
+        call(case, data)
+        return self._done(case)
+
+    @extend_schema(
+        summary="Close at intake (answered on the spot, or not dispatched)",
+        request=s.CloseInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, number=None):
+        return self._post(
+            s.CloseInput,
+            lambda c, d: services.case_close_without_dispatch(
+                actor=request.user,
+                case=c,
+                outcome=d["outcome"],
+                note=d["note"],
+                duplicate_of=d.get("duplicate_of"),
+            ),
+        )
+
+    @extend_schema(
+        summary="Dispatch to the lead unit (+ co-units)",
+        request=s.DispatchInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_case(self, request, number=None):
+        return self._post(
+            s.DispatchInput,
+            lambda c, d: services.case_dispatch(
+                actor=request.user,
+                case=c,
+                lead_unit=d["lead_unit"],
+                co_units=d["co_units"],
+                note=d["note"],
+            ),
+        )
+
+    @extend_schema(
+        summary="Move the case to another lead unit (dispatcher)",
+        request=s.RedispatchInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def redispatch(self, request, number=None):
+        return self._post(
+            s.RedispatchInput,
+            lambda c, d: services.case_redispatch(
+                actor=request.user, case=c, lead_unit=d["lead_unit"], note=d["note"]
+            ),
+        )
+
+    @extend_schema(
+        summary="Sign for the case (lead unit)",
+        request=None,
+        responses={200: s.CaseSerializer, **_errors(403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def sign(self, request, number=None):
+        return self._post(None, lambda c, d: services.case_sign(actor=request.user, case=c))
+
+    @extend_schema(
+        summary="The unit contacted the resident",
+        request=s.NoteInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def contact(self, request, number=None):
+        return self._post(
+            s.NoteInput,
+            lambda c, d: services.case_contact(actor=request.user, case=c, note=d["note"]),
+        )
+
+    @extend_schema(
+        summary="Reply to the resident",
+        request=s.ReplyInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request, number=None):
+        return self._post(
+            s.ReplyInput,
+            lambda c, d: services.case_reply(
+                actor=request.user, case=c, text=d["text"], result=d["result"]
+            ),
+        )
+
+    @extend_schema(
+        summary="Ask to return the case (退单)",
+        request=s.ReturnInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_request(self, request, number=None):
+        return self._post(
+            s.ReturnInput,
+            lambda c, d: services.return_request_create(
+                actor=request.user,
+                case=c,
+                reason=d["reason"],
+                suggested_unit=d.get("suggested_unit"),
+            ),
+        )
+
+    @extend_schema(
+        summary="Decide the pending return (dispatcher)",
+        request=s.ReturnDecisionInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="return/decide")
+    def return_decide(self, request, number=None):
+        def call(case, d):
+            pending = case.return_requests.filter(state=RequestState.PENDING).first()
+            if pending is None:
+                raise ConflictError("There is no pending return request.")
+            services.return_request_decide(
+                actor=request.user,
+                return_request=pending,
+                accept=d["accept"],
+                new_unit=d.get("new_unit"),
+                note=d["note"],
+            )
+
+        return self._post(s.ReturnDecisionInput, call)
+
+    @extend_schema(
+        summary="Ask for an extension (延期)",
+        request=s.ExtensionInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def extension(self, request, number=None):
+        return self._post(
+            s.ExtensionInput,
+            lambda c, d: services.extension_request_create(
+                actor=request.user,
+                case=c,
+                reason=d["reason"],
+                extra_working_days=d["extra_working_days"],
+                resident_informed=d["resident_informed"],
+            ),
+        )
+
+    @extend_schema(
+        summary="Decide the pending extension (dispatcher)",
+        request=s.ExtensionDecisionInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="extension/decide")
+    def extension_decide(self, request, number=None):
+        def call(case, d):
+            pending = case.extension_requests.filter(state=RequestState.PENDING).first()
+            if pending is None:
+                raise ConflictError("There is no pending extension request.")
+            services.extension_request_decide(
+                actor=request.user, extension_request=pending, approve=d["approve"], note=d["note"]
+            )
+
+        return self._post(s.ExtensionDecisionInput, call)
+
+    @extend_schema(
+        summary="Add a co-unit",
+        request=s.CoUnitInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="co-units")
+    def co_units(self, request, number=None):
+        return self._post(
+            s.CoUnitInput,
+            lambda c, d: services.co_unit_add(
+                actor=request.user, case=c, unit=d["unit"], note=d["note"]
+            ),
+        )
+
+    @extend_schema(
+        summary="A co-unit reports its result to the lead",
+        request=s.RequiredNoteInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="co-units/report")
+    def co_unit_report(self, request, number=None):
+        def call(case, d):
+            mine = roles.unit_ids_of(request.user, roles.HANDLING_ROLES)
+            assignment = case.assignments.filter(
+                role="co", state="active", unit_id__in=mine
+            ).first()
+            if assignment is None:
+                raise ConflictError("Your unit has no open co-unit assignment on this case.")
+            services.co_unit_report(actor=request.user, assignment=assignment, note=d["note"])
+
+        return self._post(s.RequiredNoteInput, call)
+
+    @extend_schema(
+        summary="Answer the revisit (resident) or record it (centre)",
+        request=s.RevisitInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def revisit(self, request, number=None):
+        return self._post(
+            s.RevisitInput,
+            lambda c, d: services.revisit_record(
+                actor=request.user,
+                case=c,
+                contacted=d["contacted"],
+                resolved=d["resolved"],
+                satisfaction=d["satisfaction"],
+                method=d["method"],
+                comment=d["comment"],
+                reopen=d["reopen"],
+            ),
+        )
+
+    @extend_schema(
+        summary="Reopen (resident unsatisfied)",
+        request=s.ReopenInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, number=None):
+        return self._post(
+            s.ReopenInput,
+            lambda c, d: services.case_reopen(actor=request.user, case=c, reason=d["reason"]),
+        )
+
+    @extend_schema(
+        summary="Exempt from or include in assessment (dispatcher)",
+        request=s.AssessableInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def assessable(self, request, number=None):
+        return self._post(
+            s.AssessableInput,
+            lambda c, d: services.case_set_assessable(
+                actor=request.user, case=c, assessable=d["assessable"], reason=d["reason"]
+            ),
+        )
+
+    @extend_schema(
+        summary="Add a working note",
+        request=s.RequiredNoteInput,
+        responses={200: s.CaseSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request, number=None):
+        return self._post(
+            s.RequiredNoteInput,
+            lambda c, d: services.case_note_add(actor=request.user, case=c, note=d["note"]),
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Categories (filter by level, parent)"),
+    retrieve=extend_schema(summary="One category"),
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.CategorySerializer
+    permission_classes = [permissions.AllowAny]
+    filterset_fields = ["level", "parent", "handling_level"]
+    queryset = Category.objects.filter(active=True).order_by("path")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Units (filter by kind, peer group)"),
+    retrieve=extend_schema(summary="One unit"),
+)
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.UnitSerializer
+    filterset_fields = ["kind", "peer_group"]
+    queryset = Unit.objects.filter(active=True).order_by("kind", "code")
+
+
+class TrackView(APIView):
+    """Follow a case without an account: number + access code. Throttled per client."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "tracking"
+
+    @extend_schema(
+        summary="Track a case by number and access code",
+        request=s.TrackInput,
+        responses={200: s.CaseSerializer, **_errors(400, 404)},
+    )
+    def post(self, request):
+        data = _valid(s.TrackInput, request)
+        case = (
+            Case.objects.filter(number=data["number"])
+            .select_related("category", "region", "lead_unit")
+            .first()
+        )
+        if case is None or not services.access_code_matches(case, data["access_code"]):
+            # One answer for an unknown number and a wrong code.
+            raise NotFound("No case matches this number and access code.")
+        # A code proves the right to follow the case, not an identity: personal data stays masked.
+        payload = s.CaseSerializer(case).data
+        payload["replies"] = s.ReplySerializer(case.replies.select_related("unit"), many=True).data
+        return Response(payload)
+
+
+class TokenView(APIView):
+    """Exchange username and password for an API token (throttled like logins)."""
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "tracking"
+
+    @extend_schema(
+        summary="Get an API token",
+        request=s.TokenInput,
+        responses={200: s.TokenOutput, **_errors(400)},
+    )
+    def post(self, request):
+        data = _valid(s.TokenInput, request)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            raise ValidationError({"non_field_errors": ["Wrong username or password."]})
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,287 @@
+"""The REST API through real URLs: every transition by role, illegal moves (409), bad input
+(400 with field messages), visibility, masking, idempotency, throttles, tokens, schema."""
+
+import pytest
+from django.core.management import call_command
+
+from cases.models import Case, CaseEvent, Status
+from tests.cases.factories import case_in, file_case
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+
+
+def as_user(api_client, user):
+    api_client.force_authenticate(user)
+    return api_client
+
+
+def new_case(world, **extra):
+    data = {
+        "kind": "complaint",
+        "category": world.department_category.pk,
+        "title": "路灯不亮",
+        "description": "小区门口路灯坏了一周。",
+        "region": world.community.pk,
+        "reporter_name": "张三",
+        "reporter_phone": "13812345678",
+    }
+    data.update(extra)
+    return data
+
+
+def test_full_life_cycle_over_the_api(api_client, world):
+    response = api_client.post(f"{API}/cases/", new_case(world), format="json")
+    assert response.status_code == 201, response.content
+    number, code = response.data["number"], response.data["access_code"]
+    as_user(api_client, world.dispatcher)
+    proposal = api_client.get(f"{API}/cases/{number}/route-proposal/")
+    assert proposal.data["unit"]["id"] == world.department.pk
+    assert (
+        api_client.post(
+            f"{API}/cases/{number}/dispatch/", {"lead_unit": world.department.pk}, format="json"
+        ).status_code
+        == 200
+    )
+    as_user(api_client, world.handler)
+    assert api_client.post(f"{API}/cases/{number}/sign/").status_code == 200
+    assert (
+        api_client.post(
+            f"{API}/cases/{number}/contact/", {"note": "已联系"}, format="json"
+        ).status_code
+        == 200
+    )
+    reply = api_client.post(
+        f"{API}/cases/{number}/reply/", {"text": "已修好", "result": "resolved"}, format="json"
+    )
+    assert reply.status_code == 200 and reply.data["status"] == "replied"
+    api_client.force_authenticate(None)
+    tracked = api_client.post(
+        f"{API}/track/", {"number": number, "access_code": code}, format="json"
+    )
+    assert tracked.status_code == 200 and tracked.data["replies"][0]["text"] == "已修好"
+    as_user(api_client, world.operator)
+    done = api_client.post(
+        f"{API}/cases/{number}/revisit/",
+        {"contacted": True, "resolved": True, "satisfaction": "satisfied", "method": "phone"},
+        format="json",
+    )
+    assert done.status_code == 200 and done.data["status"] == "closed"
+    events = api_client.get(f"{API}/cases/{number}/events/").data
+    assert [e["action"] for e in events] == [
+        "create",
+        "dispatch",
+        "sign",
+        "contact",
+        "reply",
+        "revisit",
+        "close",
+    ]
+
+
+def test_illegal_moves_are_409_with_the_error_shape(api_client, world):
+    case = case_in(world, "dispatched")
+    as_user(api_client, world.handler)
+    response = api_client.post(
+        f"{API}/cases/{case.number}/reply/", {"text": "x", "result": "resolved"}, format="json"
+    )
+    assert response.status_code == 409
+    assert (
+        set(response.data) == {"message", "extra"}
+        and response.data["extra"]["status"] == "dispatched"
+    )
+    api_client.post(f"{API}/cases/{case.number}/sign/")
+    again = api_client.post(f"{API}/cases/{case.number}/sign/")
+    assert again.status_code == 409
+    assert CaseEvent.objects.filter(case=case, action="sign").count() == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"title": ""},
+        {"title": "x" * 201},
+        {"kind": "nonsense"},
+        {"category": 999999},
+        {"region": "abc"},
+        {"lat": "95", "lng": "116", "region": None},
+        {"lat": "39.9", "region": None},
+        {"title": "a\x00b"},
+        {"reporter_phone": "call me"},
+        {"reporter_email": "not-an-email"},
+    ],
+)
+def test_bad_intake_is_400_with_field_messages_and_writes_nothing(api_client, world, payload):
+    response = api_client.post(f"{API}/cases/", new_case(world, **payload), format="json")
+    assert response.status_code == 400, response.content
+    assert response.data["extra"]["fields"] or response.data["message"]
+    assert Case.objects.count() == 0
+
+
+def test_malformed_json_and_wrong_content_type(api_client, world):
+    assert (
+        api_client.post(
+            f"{API}/cases/", data="{not json", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    assert (
+        api_client.post(f"{API}/cases/", data="<x/>", content_type="application/xml").status_code
+        == 415
+    )
+    assert Case.objects.count() == 0
+
+
+def test_idempotency_key_returns_the_same_case(api_client, world):
+    first = api_client.post(
+        f"{API}/cases/", new_case(world), format="json", HTTP_IDEMPOTENCY_KEY="abc-123"
+    )
+    second = api_client.post(
+        f"{API}/cases/", new_case(world), format="json", HTTP_IDEMPOTENCY_KEY="abc-123"
+    )
+    assert first.status_code == 201 and second.status_code == 200
+    assert first.data["number"] == second.data["number"] and Case.objects.count() == 1
+
+
+def test_residents_see_only_their_own_cases(api_client, world):
+    mine = case_in(world, "dispatched")
+    theirs = case_in(world, "dispatched", by=world.other_resident)
+    as_user(api_client, world.resident)
+    listing = api_client.get(f"{API}/cases/").data
+    assert listing["count"] == 1 and listing["results"][0]["number"] == mine.number
+    assert api_client.get(f"{API}/cases/{theirs.number}/").status_code == 404
+    assert api_client.get(f"{API}/cases/{theirs.number}/events/").status_code == 404
+    assert (
+        api_client.post(
+            f"{API}/cases/{theirs.number}/reopen/", {"reason": "x"}, format="json"
+        ).status_code
+        == 404
+    )
+
+
+def test_unit_sees_only_cases_dispatched_to_it(api_client, world):
+    case = case_in(world, "dispatched")
+    as_user(api_client, world.other_handler)
+    assert api_client.get(f"{API}/cases/").data["count"] == 0
+    assert api_client.get(f"{API}/cases/{case.number}/").status_code == 404
+    as_user(api_client, world.handler)
+    data = api_client.get(f"{API}/cases/{case.number}/").data
+    assert data["reporter"]["phone"] == "13812345678"
+
+
+def test_masking_for_viewers_without_need(api_client, world):
+    case = case_in(world, "dispatched")
+    as_user(api_client, world.handler)
+    api_client.post(
+        f"{API}/cases/{case.number}/co-units/", {"unit": world.other_department.pk}, format="json"
+    )
+    api_client.force_authenticate(None)
+    code_case, code = file_case(world)
+    tracked = api_client.post(
+        f"{API}/track/", {"number": code_case.number, "access_code": code}, format="json"
+    ).data
+    assert tracked["reporter"]["phone"] == "138****5678" and tracked["address"] == "多福巷***"
+
+
+def test_wrong_code_and_unknown_number_look_the_same(api_client, world):
+    case, _ = file_case(world)
+    wrong = api_client.post(
+        f"{API}/track/", {"number": case.number, "access_code": "WRONG"}, format="json"
+    )
+    unknown = api_client.post(
+        f"{API}/track/", {"number": "20990101000001", "access_code": "WRONG"}, format="json"
+    )
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.data == unknown.data
+
+
+def test_anonymous_cannot_list_and_staff_actions_need_roles(api_client, world):
+    case = case_in(world, "received")
+    assert api_client.get(f"{API}/cases/").status_code in (401, 403)
+    as_user(api_client, world.handler)
+    assert (
+        api_client.post(
+            f"{API}/cases/{case.number}/dispatch/",
+            {"lead_unit": world.department.pk},
+            format="json",
+        ).status_code
+        == 404
+    )
+    as_user(api_client, world.operator)
+    assert (
+        api_client.post(
+            f"{API}/cases/{case.number}/dispatch/", {"lead_unit": 999999}, format="json"
+        ).status_code
+        == 400
+    )
+    dispatched = api_client.post(
+        f"{API}/cases/{case.number}/dispatch/", {"lead_unit": world.department.pk}, format="json"
+    )
+    assert dispatched.status_code == 200
+    as_user(api_client, world.handler)
+    api_client.post(f"{API}/cases/{case.number}/return/", {"reason": "不属于"}, format="json")
+    as_user(api_client, world.operator)
+    refused = api_client.post(
+        f"{API}/cases/{case.number}/return/decide/", {"accept": False, "note": "x"}, format="json"
+    )
+    assert refused.status_code == 403
+
+
+def test_filters(api_client, world):
+    open_case = case_in(world, "dispatched")
+    closed = case_in(world, "closed")
+    as_user(api_client, world.dispatcher)
+    numbers = {
+        c["number"] for c in api_client.get(f"{API}/cases/", {"status": "closed"}).data["results"]
+    }
+    assert numbers == {closed.number}
+    numbers = {
+        c["number"]
+        for c in api_client.get(f"{API}/cases/", {"search": open_case.number}).data["results"]
+    }
+    assert numbers == {open_case.number}
+    assert api_client.get(f"{API}/cases/", {"status": "bogus"}).status_code == 400
+
+
+def test_token_auth(api_client, world):
+    world.handler.set_password("pass-1234-word")
+    world.handler.save()
+    bad = api_client.post(
+        f"{API}/auth/token/", {"username": "handler", "password": "nope"}, format="json"
+    )
+    assert bad.status_code == 400
+    token = api_client.post(
+        f"{API}/auth/token/", {"username": "handler", "password": "pass-1234-word"}, format="json"
+    ).data["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get(f"{API}/cases/").status_code == 200
+
+
+def test_categories_and_units_are_listed(api_client, world):
+    leaves = api_client.get(f"{API}/categories/", {"level": 3}).data
+    assert any(c["name"] == "道路破损" for c in leaves["results"])
+    as_user(api_client, world.resident)
+    assert api_client.get(f"{API}/units/").status_code == 200
+
+
+def test_schema_is_valid_and_docs_are_offline(client):
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+    docs = client.get("/api/docs/").content.decode()
+    assert "cdn" not in docs.lower() and "/static/drf_spectacular_sidecar/" in docs
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_intake_is_throttled(api_client, world, settings):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "intake": "2/min"}
+    ScopedRateThrottle.THROTTLE_RATES = rates
+    try:
+        codes = [
+            api_client.post(f"{API}/cases/", new_case(world), format="json").status_code
+            for _ in range(3)
+        ]
+    finally:
+        ScopedRateThrottle.THROTTLE_RATES = {**rates, "intake": "30/min"}
+    assert codes == [201, 201, 429]
+    assert Case.objects.filter(status=Status.RECEIVED).count() == 2
