@@ -150,6 +150,10 @@ class Case(models.Model):
     """A work order (工单). Personal data fields are masked for viewers without need (masking.py)."""
 
     number = models.CharField(_("case number"), max_length=20, unique=True)
+    # The source system's id of an imported case (e.g. 留言编号): re-imports skip it.
+    external_ref = models.CharField(
+        _("external reference"), max_length=64, blank=True, db_index=True
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     urgency = models.CharField(

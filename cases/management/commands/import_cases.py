@@ -1,0 +1,48 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cases.importing import import_file, write_rejects
+from civic.models import Region
+
+
+class Command(BaseCommand):
+    help = "Import historical cases from a CSV or XLSX file (civic's columns or the public message-board columns)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--region", help="region code or name for rows without a region column")
+        parser.add_argument("--rejects", help="write rejected rows (line, reasons) to this CSV")
+        parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument("--dry-run", action="store_true")
+
+    def handle(self, *args, file, region, rejects, batch_size, dry_run, **options):
+        path = Path(file)
+        if not path.exists():
+            raise CommandError(f"No such file: {path}")
+        default_region = None
+        if region:
+            default_region = (
+                Region.objects.filter(code=region).first()
+                or Region.objects.filter(name=region).first()
+            )
+            if default_region is None:
+                raise CommandError(f"Unknown region: {region}")
+        try:
+            report = import_file(
+                path, default_region=default_region, batch_size=batch_size, dry_run=dry_run
+            )
+        except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        for line, reasons in report.rejected[:50]:
+            self.stderr.write(f"line {line}: {'; '.join(reasons)}")
+        if len(report.rejected) > 50:
+            self.stderr.write(f"… and {len(report.rejected) - 50} more rejected rows")
+        if rejects:
+            with open(rejects, "w", encoding="utf-8", newline="") as fh:
+                write_rejects(report, fh)
+        verb = "would import" if dry_run else "imported"
+        self.stdout.write(
+            f"{verb} {report.imported}, duplicates skipped {report.duplicates}, rejected {len(report.rejected)} "
+            f"in {report.seconds:.2f} s ({report.rows_per_second:,.0f} rows/s)"
+        )
