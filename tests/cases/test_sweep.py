@@ -40,7 +40,10 @@ def test_warning_then_overdue_then_escalation_across_national_day(world, working
         assert counts["handle_overdue"] == 1
         case.refresh_from_db()
         assert case.is_overdue
-        assert SupervisionOrder.objects.filter(case=case, reason="overdue", deadline="handle").count() == 1
+        assert (
+            SupervisionOrder.objects.filter(case=case, reason="overdue", deadline="handle").count()
+            == 1
+        )
         assert notices(world.dispatcher, "overdue") >= 1
         assert sweep().get("handle_overdue") is None
         # Escalation: 3 working days past the deadline (16, 17, 20 Oct).
@@ -72,13 +75,23 @@ def test_approved_extension_moves_the_deadline_and_is_watched_afresh(world, work
         case = case_in(world, "in_progress")
         t.move_to(case.handle_due_at + dt.timedelta(minutes=1))
         sweep()
-        request = services.extension_request_create(actor=world.handler, case=case, reason="施工", extra_working_days=3, resident_informed=True)
-        services.extension_request_decide(actor=world.dispatcher, extension_request=request, approve=True)
+        request = services.extension_request_create(
+            actor=world.handler,
+            case=case,
+            reason="施工",
+            extra_working_days=3,
+            resident_informed=True,
+        )
+        services.extension_request_decide(
+            actor=world.dispatcher, extension_request=request, approve=True
+        )
         case.refresh_from_db()
         assert not case.is_overdue
         t.move_to(case.handle_due_at + dt.timedelta(minutes=1))
         assert sweep()["handle_overdue"] == 1
-    assert DeadlineEffect.objects.filter(case=case, effect="overdue", deadline="handle").count() == 2
+    assert (
+        DeadlineEffect.objects.filter(case=case, effect="overdue", deadline="handle").count() == 2
+    )
 
 
 def test_revisit_window_expires_as_not_reached(world, working_calendar):
