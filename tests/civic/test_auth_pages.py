@@ -37,7 +37,9 @@ def test_password_reset_flow_sets_a_new_password(client):
         follow=True,
     )
     assert 'data-reset="complete"' in done.content.decode()
-    assert client.login(username="amy", password="neue-Passwort-77")
+    login = client.post(reverse("login"), {"username": "amy", "password": "neue-Passwort-77"})
+    assert login.status_code == 302
+    client.post(reverse("logout"))
     # The link works once.
     again = client.get(link, follow=True)
     assert 'data-reset="invalid"' in again.content.decode()
