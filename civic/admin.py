@@ -73,3 +73,10 @@ class CalendarDayAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_workday", "source"]
     search_fields = ["name"]
     date_hierarchy = "date"
+
+
+# Chinese-first titles for the city administrator; the calendar banner is in
+# templates/admin/base_site.html (civic.templatetags.civic_admin).
+admin.site.site_header = _("civic administration")
+admin.site.site_title = _("civic administration")
+admin.site.index_title = _("City configuration")

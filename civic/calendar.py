@@ -11,9 +11,16 @@ Rules (DESIGN §3.2):
   10:00 with a 1-day limit is due 10:00 on the first working day after the holiday.
 - `add_hours(start, h)`: clock hours; working days do not matter (utilities serve round the
   clock, Art. 19; emergencies too).
+- Start on a non-working day (a Saturday, a holiday): the rule above already "counts from the
+  next working day" — the first working day after the start day is day 1, at the start's clock
+  time. `add_working_days(start, 0)` returns `start` unchanged.
 - Adjusted working weekends (调休) are working days. The table stores every day explicitly,
   so the other trap — get_workdays(include_weekends=False) dropping those Saturdays — is
   avoided by never asking the package for ranges.
+
+Caching: each year is loaded once per process as {date: is_workday}. A change to CalendarDay
+clears the cache in the process that made it (signals; bulk seeding clears it explicitly); other
+processes (the Celery worker, other web workers) reload a year after CACHE_SECONDS at most.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -28,7 +36,9 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
-_cache: dict[int, dict[dt.date, bool] | None] = {}
+# Other processes see an administrator's edit after at most this long.
+CACHE_SECONDS = 300
+_cache: dict[int, tuple[float, dict[dt.date, bool] | None]] = {}
 _lock = threading.Lock()
 _warned: set[int] = set()
 
@@ -40,14 +50,15 @@ def local_date(at: dt.datetime) -> dt.date:
 def _year(year: int) -> dict[dt.date, bool] | None:
     """{date: is_workday} for a year, or None when the year has no rows (fallback)."""
     with _lock:
-        if year in _cache:
-            return _cache[year]
+        hit = _cache.get(year)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
     from civic.models import CalendarDay
 
     rows = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
     value = rows or None
     with _lock:
-        _cache[year] = value
+        _cache[year] = (time.monotonic(), value)
     if value is None and year not in _warned:
         _warned.add(year)
         logger.warning(
@@ -117,7 +128,12 @@ def missing_years(today: dt.date | None = None) -> list[int]:
     return [year for year in wanted if year not in present]
 
 
-def calendar_seed_from_package(first_year: int = 2019, last_year: int | None = None) -> int:
+FIRST_PACKAGE_YEAR = 2004
+
+
+def calendar_seed_from_package(
+    first_year: int = FIRST_PACKAGE_YEAR, last_year: int | None = None
+) -> int:
     """Fill CalendarDay from chinese-calendar for the years it knows; idempotent.
 
     Returns the number of rows created. Rows an administrator entered are never overwritten."""

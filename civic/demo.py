@@ -247,6 +247,9 @@ DEPARTMENTS = [
     ("D-RSJ", "市人力资源和社会保障局", "Human Resources and Social Security Bureau"),
     ("D-SCJ", "市市场监督管理局", "Market Regulation Administration"),
     ("D-SWU", "市水务局", "Water Authority"),
+    ("D-YLJ", "市园林绿化局", "Landscape and Forestry Bureau"),
+    ("D-WLJ", "市文化和旅游局", "Culture and Tourism Bureau"),
+    ("D-JGJ", "市公安局公安交通管理局", "Traffic Management Bureau"),
 ]
 # Second-level categories that go to a department other than the first level's default.
 SECOND_LEVEL_DEPARTMENT = {
@@ -255,7 +258,14 @@ SECOND_LEVEL_DEPARTMENT = {
     ("卫生计生", "食品药品监管"): "D-SCJ",
     ("农村农业", "水利水电"): "D-SWU",
     ("城乡建设", "城市建设和市政管理"): "D-CGW",
+    ("农村农业", "林业管理"): "D-YLJ",
+    ("商贸旅游", "旅游管理"): "D-WLJ",
+    ("教育文体", "文化"): "D-WLJ",
+    ("教育文体", "文物管理"): "D-WLJ",
+    ("政法", "交通管理"): "D-JGJ",
 }
+# Leaves whose name names a department's trade go to it whatever their branch (e.g. 园林绿化环卫).
+LEAF_KEYWORD_DEPARTMENT = [("园林", "D-YLJ"), ("绿化", "D-YLJ")]
 # Second-level categories handled by the street of the place (直派街乡) or by the community.
 STREET_LEVEL = {
     ("城乡建设", "城市建设和市政管理"),
@@ -481,6 +491,8 @@ def seed_categories(path: Path | None = None) -> int:
             else:
                 handling, urgency = Category.HandlingLevel.DEPARTMENT, "general"
                 dept = SECOND_LEVEL_DEPARTMENT.get((l1, l2), FIRST_LEVEL[l1][1])
+            if not utility:
+                dept = next((d for word, d in LEAF_KEYWORD_DEPARTMENT if word in l3), dept)
             leaf, _ = Category.objects.update_or_create(
                 code=f"{mid.code}-{_stable_code(l1 + '/' + l2 + '/' + l3)}",
                 defaults={
@@ -493,8 +505,9 @@ def seed_categories(path: Path | None = None) -> int:
             )
             if dept in units:
                 responsibilities.setdefault(dept, set()).add(leaf.id)
+    # The seed owns the demo departments' lists: set(), so a changed rule re-seeds cleanly.
     for code, leaf_ids in responsibilities.items():
-        units[code].responsible_categories.add(*leaf_ids)
+        units[code].responsible_categories.set(leaf_ids)
     return Category.objects.count()
 
 

@@ -200,6 +200,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+    # kombu lists the queue folder on every publish and poll and fails if it is missing; the web
+    # process publishes too (on_commit), so both sides make sure the folders exist.
+    for _folder in ("queue", "processed", "control"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith("redis"):
     # Longer than any task can run, so an unacknowledged task is not redelivered while alive.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -234,6 +234,7 @@ def test_post_errors_write_nothing(client, world, key, fields, status, needle):
         "description": "x",
     }
     data.update(fields)
+    data["locale"] = "en"
     data = {k: v for k, v in data.items() if v is not None}
     response = client.post(f"{BASE}/requests.json", data)
     assert response.status_code == status, response.content

@@ -94,3 +94,33 @@ def test_seed_calendar_command(capsys):
     call_command("seed_calendar", "--from-year", "2026")
     out = capsys.readouterr().out
     assert "day(s) added" in out and CalendarDay.objects.filter(date__year=2026).count() == 365
+
+
+def test_start_on_a_weekend_counts_from_the_next_working_day(working_calendar):
+    # Sat 15 Nov 2025 10:00 + 1 working day → Mon 17 Nov 10:00 (the Saturday itself never counts).
+    assert calendar.add_working_days(at(2025, 11, 15), 1) == at(2025, 11, 17)
+    # Sun 5 Oct 2025 (holiday week) + 3 → Thu 9, Fri 10, Sat 11 (adjusted working day).
+    assert calendar.add_working_days(at(2025, 10, 5), 3) == at(2025, 10, 11)
+
+
+def test_working_days_between_counts_adjusted_weekends_not_holidays(working_calendar):
+    assert calendar.working_days_between(dt.date(2025, 9, 30), dt.date(2025, 10, 11)) == 3
+    assert calendar.working_days_between(dt.date(2025, 9, 26), dt.date(2025, 9, 30)) == 3
+    assert calendar.working_days_between(dt.date(2025, 10, 11), dt.date(2025, 9, 30)) == 0
+
+
+def test_edit_made_elsewhere_is_seen_after_the_cache_expires(working_calendar, monkeypatch):
+    day = dt.date(2026, 2, 14)  # adjusted working Saturday
+    assert calendar.is_workday(day)
+    # .update() sends no signal: this stands for an edit made by another process.
+    CalendarDay.objects.filter(date=day).update(is_workday=False)
+    assert calendar.is_workday(day)  # still cached in this process
+    monkeypatch.setattr(calendar, "CACHE_SECONDS", 0)
+    assert not calendar.is_workday(day)
+
+
+def test_full_seed_covers_every_year_the_package_knows():
+    created = calendar.calendar_seed_from_package()
+    assert created == (dt.date(2027, 1, 1) - dt.date(2004, 1, 1)).days
+    assert calendar.missing_years(dt.date(2026, 5, 1)) == [2027]
+    assert calendar.missing_years(dt.date(2025, 5, 1)) == []

@@ -17,6 +17,12 @@ def _checksum() -> str:
         *Membership.objects.order_by("user__username", "unit__code").values_list(
             "user__username", "unit__code", "role"
         ),
+        *Unit.responsible_categories.through.objects.order_by(
+            "unit__code", "category__code"
+        ).values_list("unit__code", "category__code"),
+        *User.objects.order_by("username").values_list(
+            "username", "is_superuser", "home_region__code"
+        ),
         *Case.objects.order_by("number").values_list("number", "status"),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
@@ -39,6 +45,51 @@ def test_seed_demo_builds_the_demo_city_and_is_idempotent():
     assert Case.objects.filter(return_count__gt=0).exists()
     assert Case.objects.filter(extension_count__gt=0).exists()
     assert Case.objects.filter(reopen_count__gt=0).exists()
+    names = set(Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).values_list("name", flat=True))
+    for trade in ["城市管理", "住房和城乡建设", "交通委", "生态环境", "市场监督", "教育委",
+                  "卫生健康", "人力资源", "交通管理", "水务", "园林绿化", "民政", "文化和旅游",
+                  "商务", "规划和自然资源"]:  # fmt: skip
+        assert any(trade in name for name in names), trade
+    assert set(Unit.objects.filter(kind="enterprise").values_list("utility", flat=True)) == {
+        "water", "power", "gas", "heating", "telecom"
+    }  # fmt: skip
+    assert Unit.objects.filter(kind=Unit.Kind.CENTRE).count() == 1
+    # Every street unit governs its street and answers to its district government.
+    for unit in Unit.objects.filter(kind__in=["street", "township"]).select_related(
+        "jurisdiction__parent", "parent"
+    ):
+        assert unit.parent.jurisdiction == unit.jurisdiction.parent
+    assert set(Category.objects.filter(level=1).values_list("name_en", flat=True)) - {""} and not (
+        Category.objects.filter(level=1, name_en="").exists()
+    )
+    leaves = Category.objects.filter(level=3)
+    assert set(leaves.values_list("handling_level", flat=True)) == {
+        "street", "department", "enterprise", "community"
+    }  # fmt: skip
+    assert (
+        not leaves.filter(handling_level="enterprise").exclude(default_urgency="utility").exists()
+    )
+    # Every leaf a department or utility must handle has a responsible unit.
+    assert not leaves.filter(
+        handling_level__in=["department", "enterprise"], responsible_units__isnull=True
+    ).exists()
+    for username in ["operator", "dispatcher", "handler", "street", "community", "viewer"]:
+        assert User.objects.get(username=username).check_password("civic-demo-2026")
+    assert (
+        User.objects.filter(
+            username__in=["resident", "resident2"], home_region__isnull=False
+        ).count()
+        == 2
+    )
     before, events = _checksum(), CaseEvent.objects.count()
     call_command("seed_demo")
     assert _checksum() == before and CaseEvent.objects.count() == events
+
+
+def test_demo_accounts_lists_every_role(capsys):
+    call_command("seed_demo")
+    call_command("demo_accounts")
+    out = capsys.readouterr().out
+    for username in ["admin", "operator", "dispatcher", "handler", "street", "community", "viewer",
+                     "resident", "resident2", "civic-demo-2026"]:  # fmt: skip
+        assert username in out
