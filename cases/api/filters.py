@@ -1,8 +1,31 @@
+import datetime as dt
+
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from ..models import Case, Channel, Status, Urgency
+
+
+class BoundedIsoDateTimeField(IsoDateTimeField):
+    """ISO datetimes PostgreSQL can store: years 1970–2100, offsets within ±14 h."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        offset = parsed.utcoffset() if parsed.tzinfo else None
+        if not 1970 <= parsed.year <= 2100 or (
+            offset is not None and abs(offset) > dt.timedelta(hours=14)
+        ):
+            raise forms.ValidationError("Date out of range.", code="invalid")
+        return parsed
+
+
+class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = BoundedIsoDateTimeField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -12,8 +35,8 @@ class CaseFilter(django_filters.FilterSet):
     category = django_filters.NumberFilter(method="filter_category")
     region = django_filters.NumberFilter(method="filter_region")
     lead_unit = django_filters.NumberFilter(field_name="lead_unit_id")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = BoundedIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = BoundedIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     search = django_filters.CharFilter(method="filter_search", max_length=100)
 
