@@ -73,9 +73,9 @@ FIVE_PARTIES = [
 ]
 
 
-def held_meeting(w: CouncilWorld, *, invited: int = 5, attending: int = 5) -> Meeting:
+def held_meeting(w: CouncilWorld, *, invited: int = 5, attending: int = 5, **kwargs) -> Meeting:
     """A held meeting with `invited` participants, the first `attending` of them present."""
-    meeting = planned_meeting(w)
+    meeting = planned_meeting(w, **kwargs)
     people = []
     for i in range(invited):
         party, name = FIVE_PARTIES[i % 5]
@@ -88,4 +88,5 @@ def held_meeting(w: CouncilWorld, *, invited: int = 5, attending: int = 5) -> Me
     services.attendance_record(
         actor=w.worker, meeting=meeting, attended_ids=[p.id for p in people[:attending]]
     )
+    meeting.refresh_from_db()
     return meeting
