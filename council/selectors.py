@@ -13,6 +13,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic.errors import NotFoundError
 
@@ -22,6 +24,7 @@ from .models import (
     Meeting,
     MinutesVersion,
     Participant,
+    Party,
     Proposal,
     Resolution,
     VotingRule,
@@ -94,11 +97,14 @@ def attendance_counts(meeting: Meeting) -> dict[str, int]:
 
 
 def attendance_by_party(meeting: Meeting) -> list[dict]:
-    return list(
-        meeting.participants.values("party")
-        .annotate(invited=Count("id"), attending=Count("id", filter=Q(attended=True)))
-        .order_by("party")
-    )
+    """Invited and attending per party, in the order of the five parties, with labels."""
+    rows = {
+        r["party"]: r
+        for r in meeting.participants.values("party").annotate(
+            invited=Count("id"), attending=Count("id", filter=Q(attended=True))
+        )
+    }
+    return [{**rows[value], "label": label} for value, label in Party.choices if value in rows]
 
 
 def voting_rule_for(community_id: int) -> tuple[Decimal, Decimal]:
@@ -141,3 +147,52 @@ def projects_of_community(community_id: int) -> QuerySet[ListItem]:
         .select_related("meeting")
         .prefetch_related("links")
     )
+
+
+def minutes_draft(meeting: Meeting) -> str:
+    """A first draft of the minutes assembled from what was recorded during the meeting."""
+    meeting = meeting_detail(meeting)
+    lines = [
+        meeting.title,
+        _("Time: %(time)s  Place: %(place)s  Format: %(format)s")
+        % {
+            "time": timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "place": meeting.place,
+            "format": meeting.get_format_display(),
+        },
+        "",
+        _("Attendance"),
+    ]
+    for row in attendance_by_party(meeting):
+        lines.append(
+            _("%(party)s: %(attending)s of %(invited)s attended")
+            % {
+                "party": row["label"],
+                "attending": row["attending"],
+                "invited": row["invited"],
+            }
+        )
+    for item in meeting.agenda_items.all():
+        lines += ["", f"{item.position}. {item.title}"]
+        for d in item.deliberations.all():
+            who = d.speaker or d.get_party_display()
+            lines.append(f"  - {who}（{d.get_party_display()}）：{d.summary}")
+        for r in item.resolutions.all():
+            lines.append(
+                _(
+                    "  Resolution: %(text)s — for %(for)s, against %(against)s, abstain %(abstain)s: %(outcome)s"
+                )
+                % {
+                    "text": r.text,
+                    "for": r.votes_for,
+                    "against": r.votes_against,
+                    "abstain": r.votes_abstain,
+                    "outcome": r.get_outcome_display(),
+                }
+            )
+    for kind, label in ListItem.Kind.choices:
+        entries = [i for i in meeting.list_items.all() if i.kind == kind]
+        if entries:
+            lines += ["", str(label)]
+            lines += [f"  - {i.title}" for i in entries]
+    return "\n".join(lines)
