@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Party(models.TextChoices):
@@ -68,14 +69,14 @@ class Meeting(models.Model):
     class Format(models.TextChoices):
         COURTYARD = "courtyard", _("Courtyard council (小院议事厅)")
         BUILDING = "building", _("Building-door council (楼门议事)")
-        ONLINE = "online", _("Online")
+        ONLINE = "online", pgettext_lazy("council", "Online")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         HELD = "held", _("Held")
         MINUTED = "minuted", _("Minuted")
         PUBLISHED = "published", _("Published")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("council", "Closed")
 
     community = models.ForeignKey(
         "civic.Region",
@@ -102,7 +103,7 @@ class Meeting(models.Model):
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
     minuted_at = models.DateTimeField(_("minuted at"), null=True, blank=True)
     published_at = models.DateTimeField(_("minutes published at"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("council", "closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -227,7 +228,9 @@ class Resolution(models.Model):
     attending = models.PositiveIntegerField(_("attending"))
     quorum_fraction = models.DecimalField(_("quorum fraction"), max_digits=4, decimal_places=3)
     pass_fraction = models.DecimalField(_("pass fraction"), max_digits=4, decimal_places=3)
-    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    outcome = models.CharField(
+        pgettext_lazy("vote", "outcome"), max_length=16, choices=Outcome.choices
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -331,7 +334,7 @@ class MinutesVersion(models.Model):
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="minutes"
     )
     number = models.PositiveIntegerField(_("version"))
-    text = models.TextField(_("minutes"))
+    text = models.TextField(pgettext_lazy("council", "minutes"))
     reason = models.CharField(_("reason for change"), max_length=300, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT

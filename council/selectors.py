@@ -66,7 +66,7 @@ def minutes_visible_to(user) -> QuerySet[Meeting]:
 def meeting_get_visible(user, meeting_id: int) -> Meeting:
     meeting = meetings_visible_to(user).filter(pk=meeting_id).first()
     if meeting is None:
-        raise NotFoundError("Meeting not found.")
+        raise NotFoundError(_("Meeting not found."))
     return meeting
 
 
