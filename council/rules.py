@@ -70,7 +70,9 @@ def minutes_are_public(user, meeting) -> bool:
 
 can_manage_meeting = is_city_admin | is_worker_of_community
 can_view_meeting = (
-    can_manage_meeting | is_street_above | (is_resident_of_community & notice_is_public)
+    can_manage_meeting
+    | is_street_above
+    | (is_resident_of_community & (notice_is_public | minutes_are_public))
 )
 can_view_minutes = can_manage_meeting | (
     (is_street_above | is_resident_of_community) & minutes_are_public

@@ -3,8 +3,8 @@ for single objects):
 
 - a community worker sees every meeting and proposal of the communities their units govern;
 - a street official reads the meetings of communities under their street;
-- a resident sees meetings of their home community once the notice (一书) is published, and
-  their minutes only once published;
+- a resident sees meetings of their home community once the notice (一书) or the minutes are
+  published, and their record (minutes, votes, lists) only once the minutes are published;
 - the city administrator (superuser) sees everything.
 """
 
@@ -46,7 +46,10 @@ def meetings_visible_to(user) -> QuerySet[Meeting]:
     for path in street_region_paths(user):
         condition |= Q(community__path__startswith=path)
     if user.home_region_id:
-        condition |= Q(community_id=user.home_region_id, notice_published_at__isnull=False)
+        # A meeting held without a published notice still reaches residents with its minutes.
+        condition |= Q(community_id=user.home_region_id) & (
+            Q(notice_published_at__isnull=False) | Q(status__in=PUBLIC_STATUSES)
+        )
     return qs.filter(condition)
 
 

@@ -440,6 +440,8 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
 @transaction.atomic
 def proposal_submit(*, actor: User, community: Region, title: str, description: str) -> Proposal:
     """A resident proposes a topic for their own community (User.home_region)."""
+    if community.level not in COMMUNITY_LEVELS:
+        raise DomainValidationError(_("Topics are proposed to a community or village."))
     if not can_propose.test(actor, community):
         raise PermissionDeniedError(_("You may only propose topics for your own community."))
     proposal = Proposal.objects.create(

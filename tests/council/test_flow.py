@@ -208,3 +208,27 @@ def test_proposal_cannot_be_accepted_onto_another_communitys_meeting(cw):
     )
     with pytest.raises(DomainValidationError):
         services.proposal_accept(actor=cw.worker, proposal=proposal, meeting=other)
+
+
+def test_proposals_go_to_a_community_not_a_grid(cw):
+    cw.resident.home_region = cw.community.children.get()
+    cw.resident.save()
+    with pytest.raises(DomainValidationError):
+        services.proposal_submit(
+            actor=cw.resident, community=cw.resident.home_region, title="t", description="d"
+        )
+
+
+def test_minutes_of_a_meeting_held_without_notice_reach_residents(cw):
+    from council.rules import can_view_meeting, can_view_minutes
+
+    meeting = planned_meeting(cw, notice=False)
+    services.meeting_hold(actor=cw.worker, meeting=meeting)
+    services.meeting_minute(actor=cw.worker, meeting=meeting, text="纪要")
+    assert not selectors.meetings_visible_to(cw.resident).filter(pk=meeting.pk).exists()
+    services.meeting_publish(actor=cw.worker, meeting=meeting)
+    meeting.refresh_from_db()
+    assert selectors.meetings_visible_to(cw.resident).filter(pk=meeting.pk).exists()
+    assert can_view_meeting.test(cw.resident, meeting)
+    assert can_view_minutes.test(cw.resident, meeting)
+    assert not can_view_minutes.test(cw.other_resident, meeting)
