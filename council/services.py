@@ -104,6 +104,40 @@ def meeting_plan(
 
 
 @transaction.atomic
+def meeting_update_plan(
+    *,
+    actor: User,
+    meeting: Meeting,
+    title: str | None = None,
+    starts_at: datetime | None = None,
+    place: str | None = None,
+    format: str | None = None,
+) -> Meeting:
+    """Change a planned meeting's title, time, place or format. The event records the old
+    values, so a resident who read an earlier notice can be told what changed."""
+    meeting = _locked(meeting)
+    _require_manager(actor, meeting)
+    workflow.check("edit_plan", meeting.status)
+    if format is not None and format not in Meeting.Format.values:
+        raise DomainValidationError(_("Unknown meeting format."))
+    changes = {}
+    for field, value in (
+        ("title", None if title is None else _not_blank(title, "title")),
+        ("starts_at", starts_at),
+        ("place", None if place is None else _not_blank(place, "place")),
+        ("format", format),
+    ):
+        if value is not None and getattr(meeting, field) != value:
+            old = getattr(meeting, field)
+            changes[field] = old.isoformat() if isinstance(old, datetime) else old
+            setattr(meeting, field, value)
+    if changes:
+        meeting.save(update_fields=list(changes))
+        _event(actor=actor, action="edit_plan", meeting=meeting, previous=changes)
+    return meeting
+
+
+@transaction.atomic
 def meeting_publish_notice(*, actor: User, meeting: Meeting, notice: str | None = None) -> Meeting:
     """Publish the notice (一书): from now on residents of the community see the meeting."""
     meeting = _locked(meeting)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("council/", views.IndexView.as_view(), name="index"),
     path("council/meetings/new/", views.MeetingPlanView.as_view(), name="plan"),
     path("council/meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="meeting"),
+    path("council/meetings/<int:pk>/edit/", views.MeetingEditView.as_view(), name="edit"),
     path("council/meetings/<int:pk>/record/", views.RecordView.as_view(), name="record"),
     path("council/meetings/<int:pk>/minutes/", views.MinutesView.as_view(), name="minutes"),
     path(

@@ -10,6 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -87,6 +88,50 @@ class MeetingPlanView(LoginRequiredMixin, View):
                 messages.success(request, _("Meeting planned."))
                 return redirect("council:meeting", pk=meeting.pk)
         return render(request, "council/meeting_form.html", {"form": form}, status=400)
+
+
+class MeetingEditView(LoginRequiredMixin, View):
+    """Change the plan (title, time, place, format) while the meeting is planned."""
+
+    def _meeting(self, request, pk):
+        meeting = _meeting_or_404(request, pk)
+        if not can_manage_meeting.test(request.user, meeting):
+            raise Http404
+        return meeting
+
+    def _form(self, meeting, data=None):
+        communities = Region.objects.filter(pk=meeting.community_id)
+        initial = {
+            "community": meeting.community_id,
+            "title": meeting.title,
+            "starts_at": timezone.localtime(meeting.starts_at),
+            "place": meeting.place,
+            "format": meeting.format,
+        }
+        form = forms.MeetingPlanForm(data, initial=initial, communities=communities)
+        del form.fields["notice"]
+        form.fields["community"].disabled = True
+        return form
+
+    def get(self, request, pk):
+        meeting = self._meeting(request, pk)
+        ctx = {"form": self._form(meeting), "meeting": meeting}
+        return render(request, "council/meeting_form.html", ctx)
+
+    def post(self, request, pk):
+        meeting = self._meeting(request, pk)
+        form = self._form(meeting, request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "community"}
+            try:
+                services.meeting_update_plan(actor=request.user, meeting=meeting, **data)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Meeting updated."))
+                return redirect("council:meeting", pk=pk)
+        ctx = {"form": form, "meeting": meeting}
+        return render(request, "council/meeting_form.html", ctx, status=400)
 
 
 class MeetingDetailView(LoginRequiredMixin, View):

@@ -17,6 +17,7 @@ S = Meeting.Status
 # action: (allowed from, leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "publish_notice": (frozenset({S.PLANNED}), None),
+    "edit_plan": (frozenset({S.PLANNED}), None),
     "invite": (frozenset({S.PLANNED, S.HELD}), None),
     "add_agenda_item": (frozenset({S.PLANNED, S.HELD}), None),
     "hold": (frozenset({S.PLANNED}), S.HELD),

@@ -28,6 +28,13 @@ class MeetingPlanIn(serializers.Serializer):
     notice = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class MeetingUpdateIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    starts_at = serializers.DateTimeField(required=False)
+    place = serializers.CharField(max_length=200, required=False)
+    format = serializers.ChoiceField(choices=Meeting.Format.choices, required=False)
+
+
 class NoticeIn(serializers.Serializer):
     notice = serializers.CharField(required=False, allow_blank=True)
 

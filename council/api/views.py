@@ -58,6 +58,14 @@ class MeetingDetailApi(APIView):
     def get(self, request, pk):
         return _detail(request, _meeting(request, pk))
 
+    @extend_schema(request=s.MeetingUpdateIn, responses=s.MeetingDetailOut)
+    def patch(self, request, pk):
+        meeting = _meeting(request, pk)
+        data = s.MeetingUpdateIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.meeting_update_plan(actor=request.user, meeting=meeting, **data.validated_data)
+        return _detail(request, meeting)
+
 
 class _MeetingAction(APIView):
     """POST with no body: one status transition."""

@@ -189,3 +189,25 @@ def test_schema_includes_council_paths(api_client, cw):
     r = _as(api_client, cw.worker).get("/api/schema/?format=json")
     assert r.status_code == 200
     assert "/api/v1/council/meetings/{id}/hold/" in r.json()["paths"]
+
+
+def test_plan_can_be_changed_only_while_planned(api_client, cw):
+    meeting = planned_meeting(cw)
+    c = _as(api_client, cw.worker)
+    r = c.patch(
+        f"{API}/meetings/{meeting.id}/", {"place": "社区会议室", "format": "online"}, format="json"
+    )
+    assert r.status_code == 200
+    assert (r.json()["place"], r.json()["format"]) == ("社区会议室", "online")
+    event = meeting.events.get(action="edit_plan")
+    assert event.data["previous"] == {"place": "多福巷5号院", "format": "courtyard"}
+    assert (
+        _as(api_client, cw.other_worker)
+        .patch(f"{API}/meetings/{meeting.id}/", {"place": "x"}, format="json")
+        .status_code
+        == 404
+    )
+    services.meeting_hold(actor=cw.worker, meeting=meeting)
+    c = _as(api_client, cw.worker)
+    r = c.patch(f"{API}/meetings/{meeting.id}/", {"place": "x"}, format="json")
+    assert r.status_code == 409

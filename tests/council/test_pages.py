@@ -191,3 +191,31 @@ def test_decline_without_reason_is_refused_on_the_page(client, cw):
     assert "msg-error" in r.content.decode()
     p.refresh_from_db()
     assert p.status == Proposal.Status.SUBMITTED
+
+
+def test_worker_changes_the_plan_on_the_page(client, cw):
+    meeting = planned_meeting(cw)
+    client.force_login(cw.worker)
+    url = reverse("council:edit", args=[meeting.pk])
+    assert client.get(url).status_code == 200
+    r = client.post(
+        url,
+        {
+            "title": "改期议事",
+            "starts_at": "2026-12-06T10:00",
+            "place": "社区活动室",
+            "format": "building",
+        },
+    )
+    assert r.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.format) == ("改期议事", "building")
+
+
+def test_worker_index_lists_meetings_and_pending_proposals(client, cw):
+    planned_meeting(cw, title="本周议事")
+    services.proposal_submit(actor=cw.resident, community=cw.community, title="t", description="d")
+    client.force_login(cw.worker)
+    page = client.get(reverse("council:index")).content.decode()
+    assert "本周议事" in page
+    assert 'href="/council/meetings/new/"' in page
