@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from civic.errors import ConflictError, DomainValidationError, PermissionDeniedError
 from civic.models import Region, User
 
-from . import workflow
+from . import notify, workflow
 from .models import (
     AgendaItem,
     Deliberation,
@@ -139,7 +139,8 @@ def meeting_update_plan(
 
 @transaction.atomic
 def meeting_publish_notice(*, actor: User, meeting: Meeting, notice: str | None = None) -> Meeting:
-    """Publish the notice (一书): from now on residents of the community see the meeting."""
+    """Publish the notice (一书): from now on residents of the community see the meeting.
+    Participants with an account are notified (council.notify)."""
     meeting = _locked(meeting)
     _require_manager(actor, meeting)
     workflow.check("publish_notice", meeting.status)
@@ -150,6 +151,7 @@ def meeting_publish_notice(*, actor: User, meeting: Meeting, notice: str | None 
     meeting.notice_published_at = timezone.now()
     meeting.save(update_fields=["notice", "notice_published_at"])
     _event(actor=actor, action="publish_notice", meeting=meeting, first=first)
+    notify.meeting_notice_published(meeting)
     return meeting
 
 
@@ -429,13 +431,14 @@ def meeting_minute(*, actor: User, meeting: Meeting, text: str) -> MinutesVersio
 
 @transaction.atomic
 def meeting_publish(*, actor: User, meeting: Meeting) -> Meeting:
-    """Publish the minutes to the community's residents."""
+    """Publish the minutes to the community's residents; participants are notified."""
     meeting = _locked(meeting)
     _require_manager(actor, meeting)
     _advance(meeting, "publish")
     meeting.published_at = timezone.now()
     meeting.save(update_fields=["status", "published_at"])
     _event(actor=actor, action="publish", meeting=meeting)
+    notify.minutes_published(meeting)
     return meeting
 
 
@@ -514,6 +517,7 @@ def proposal_accept(*, actor: User, proposal: Proposal, meeting: Meeting) -> Age
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "agenda_item", "decided_by", "decided_at"])
     _event(actor=actor, action="accept_proposal", meeting=meeting, proposal=proposal)
+    notify.proposal_decided(proposal)
     return item
 
 
@@ -526,4 +530,5 @@ def proposal_decline(*, actor: User, proposal: Proposal, reason: str) -> Proposa
     proposal.decided_at = timezone.now()
     proposal.save(update_fields=["status", "decline_reason", "decided_by", "decided_at"])
     _event(actor=actor, action="decline_proposal", proposal=proposal)
+    notify.proposal_decided(proposal)
     return proposal
