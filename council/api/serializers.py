@@ -1,0 +1,244 @@
+"""Input serializers validate shape only; output serializers render. No save() logic here."""
+
+from rest_framework import serializers
+
+from council.hooks import linked_case_status
+from council.models import (
+    AgendaItem,
+    Deliberation,
+    ListItem,
+    Meeting,
+    MinutesVersion,
+    Participant,
+    Party,
+    ProjectLink,
+    Proposal,
+    Resolution,
+)
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class MeetingPlanIn(serializers.Serializer):
+    community = serializers.IntegerField()
+    title = serializers.CharField(max_length=200)
+    starts_at = serializers.DateTimeField()
+    place = serializers.CharField(max_length=200)
+    format = serializers.ChoiceField(choices=Meeting.Format.choices)
+    notice = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MeetingUpdateIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    starts_at = serializers.DateTimeField(required=False)
+    place = serializers.CharField(max_length=200, required=False)
+    format = serializers.ChoiceField(choices=Meeting.Format.choices, required=False)
+
+
+class NoticeIn(serializers.Serializer):
+    notice = serializers.CharField(required=False, allow_blank=True)
+
+
+class ParticipantIn(serializers.Serializer):
+    party = serializers.ChoiceField(choices=Party.choices)
+    name = serializers.CharField(max_length=100)
+    organisation = serializers.CharField(max_length=200, required=False, default="")
+
+
+class AttendanceIn(serializers.Serializer):
+    attended = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class AgendaItemIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DeliberationIn(serializers.Serializer):
+    party = serializers.ChoiceField(choices=Party.choices)
+    speaker = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    summary = serializers.CharField()
+
+
+class ResolutionIn(serializers.Serializer):
+    text = serializers.CharField()
+    votes_for = serializers.IntegerField(min_value=0)
+    votes_against = serializers.IntegerField(min_value=0)
+    votes_abstain = serializers.IntegerField(min_value=0)
+
+
+class ListItemIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ListItem.Kind.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    party = serializers.ChoiceField(
+        choices=Party.choices, required=False, allow_blank=True, default=""
+    )
+    agenda_item = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class ProjectLinkIn(serializers.Serializer):
+    case_number = serializers.CharField(max_length=32)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class MinutesIn(serializers.Serializer):
+    text = serializers.CharField()
+
+
+class MinutesReviseIn(serializers.Serializer):
+    text = serializers.CharField()
+    reason = serializers.CharField(max_length=300)
+
+
+class ProposalIn(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    community = serializers.IntegerField(
+        required=False, help_text="Defaults to the resident's home community."
+    )
+
+
+class ProposalAcceptIn(serializers.Serializer):
+    meeting = serializers.IntegerField()
+
+
+class ProposalDeclineIn(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class ParticipantOut(serializers.ModelSerializer):
+    class Meta:
+        model = Participant
+        fields = ["id", "party", "name", "organisation", "attended"]
+
+
+class DeliberationOut(serializers.ModelSerializer):
+    class Meta:
+        model = Deliberation
+        fields = ["id", "party", "speaker", "summary", "recorded_at"]
+
+
+class ResolutionOut(serializers.ModelSerializer):
+    class Meta:
+        model = Resolution
+        fields = [
+            "id",
+            "text",
+            "votes_for",
+            "votes_against",
+            "votes_abstain",
+            "invited",
+            "attending",
+            "quorum_fraction",
+            "pass_fraction",
+            "outcome",
+            "recorded_at",
+        ]
+
+
+class AgendaItemOut(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaItem
+        fields = ["id", "position", "title", "description"]
+
+
+class AgendaItemRecordOut(AgendaItemOut):
+    deliberations = DeliberationOut(many=True, read_only=True)
+    resolutions = ResolutionOut(many=True, read_only=True)
+
+    class Meta(AgendaItemOut.Meta):
+        fields = [*AgendaItemOut.Meta.fields, "deliberations", "resolutions"]
+
+
+class ProjectLinkOut(serializers.ModelSerializer):
+    case_status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProjectLink
+        fields = ["id", "case_number", "note", "case_status"]
+
+    def get_case_status(self, obj) -> str | None:
+        return linked_case_status(obj.case_number)
+
+
+class ListItemOut(serializers.ModelSerializer):
+    links = ProjectLinkOut(many=True, read_only=True)
+
+    class Meta:
+        model = ListItem
+        fields = ["id", "kind", "title", "description", "party", "agenda_item", "links"]
+
+
+class MinutesVersionOut(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.__str__", read_only=True)
+
+    class Meta:
+        model = MinutesVersion
+        fields = ["number", "text", "reason", "author", "created_at", "after_publication"]
+
+
+class MeetingOut(serializers.ModelSerializer):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "community",
+            "community_name",
+            "title",
+            "starts_at",
+            "place",
+            "format",
+            "status",
+            "notice",
+            "notice_published_at",
+            "held_at",
+            "published_at",
+            "closed_at",
+        ]
+
+
+class MeetingDetailOut(MeetingOut):
+    """`record` (participants, deliberations, votes, lists, minutes) is null for a reader who
+    may not see the minutes yet (a resident before publication)."""
+
+    agenda = AgendaItemOut(source="agenda_items", many=True, read_only=True)
+    record = serializers.SerializerMethodField()
+
+    class Meta(MeetingOut.Meta):
+        fields = [*MeetingOut.Meta.fields, "agenda", "record"]
+
+    def get_record(self, obj) -> dict | None:
+        if not self.context.get("show_record"):
+            return None
+        minutes = list(obj.minutes.all())
+        return {
+            "participants": ParticipantOut(obj.participants.all(), many=True).data,
+            "agenda": AgendaItemRecordOut(obj.agenda_items.all(), many=True).data,
+            "lists": ListItemOut(obj.list_items.all(), many=True).data,
+            "minutes": MinutesVersionOut(minutes[0]).data if minutes else None,
+            "minutes_versions": MinutesVersionOut(minutes, many=True).data,
+        }
+
+
+class ProposalOut(serializers.ModelSerializer):
+    meeting = serializers.IntegerField(source="agenda_item.meeting_id", default=None)
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "community",
+            "title",
+            "description",
+            "status",
+            "decline_reason",
+            "meeting",
+            "created_at",
+            "decided_at",
+        ]
