@@ -29,4 +29,10 @@ def linked_case_status(case_number: str) -> str | None:
 
 
 def linked_case_statuses(case_numbers: list[str]) -> dict[str, str | None]:
-    return {n: linked_case_status(n) for n in case_numbers}
+    """Statuses of many linked cases in one query (pages and the API list every project)."""
+    model = _case_model()
+    if model is None or not case_numbers:
+        return {}
+    labels = dict(model._meta.get_field("status").choices)
+    rows = model.objects.filter(number__in=set(case_numbers)).values_list("number", "status")
+    return {number: str(labels.get(status, status)) for number, status in rows}

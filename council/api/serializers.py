@@ -162,6 +162,9 @@ class ProjectLinkOut(serializers.ModelSerializer):
         fields = ["id", "case_number", "note", "case_status"]
 
     def get_case_status(self, obj) -> str | None:
+        statuses = self.context.get("case_statuses")
+        if statuses is not None:
+            return statuses.get(obj.case_number)
         return linked_case_status(obj.case_number)
 
 
@@ -220,7 +223,7 @@ class MeetingDetailOut(MeetingOut):
         return {
             "participants": ParticipantOut(obj.participants.all(), many=True).data,
             "agenda": AgendaItemRecordOut(obj.agenda_items.all(), many=True).data,
-            "lists": ListItemOut(obj.list_items.all(), many=True).data,
+            "lists": ListItemOut(obj.list_items.all(), many=True, context=self.context).data,
             "minutes": MinutesVersionOut(minutes[0]).data if minutes else None,
             "minutes_versions": MinutesVersionOut(minutes, many=True).data,
         }

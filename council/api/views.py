@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Region
 from council import selectors, services
+from council.hooks import linked_case_statuses
 from council.models import AgendaItem, ListItem
 from council.rules import can_view_minutes
 
@@ -27,7 +28,9 @@ def _meeting(request, pk):
 def _detail(request, meeting, code=status.HTTP_200_OK):
     meeting = selectors.meeting_detail(meeting)
     show = can_view_minutes.test(request.user, meeting)
-    data = s.MeetingDetailOut(meeting, context={"show_record": show}).data
+    numbers = [link.case_number for item in meeting.list_items.all() for link in item.links.all()]
+    context = {"show_record": show, "case_statuses": linked_case_statuses(numbers)}
+    data = s.MeetingDetailOut(meeting, context=context).data
     return Response(data, status=code)
 
 

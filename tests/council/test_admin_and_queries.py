@@ -85,11 +85,11 @@ def test_api_detail_query_count_does_not_grow_with_the_meeting(
 def test_meeting_page_query_count_does_not_grow(client, cw, items, django_assert_max_num_queries):
     meeting = _big_meeting(cw, items)
     client.force_login(cw.worker)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("council:meeting", args=[meeting.pk])).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("council:minutes", args=[meeting.pk])).status_code == 200
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("council:record", args=[meeting.pk])).status_code == 200
 
 
