@@ -1,6 +1,7 @@
 """`check --deploy` with the production settings reports only what README documents."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -32,10 +33,6 @@ def test_deploy_check_on_a_fresh_database_reports_only_documented_warnings(tmp_p
         text=True,
         timeout=120,
     )
-    found = {
-        line.split("(", 1)[1].split(")", 1)[0]
-        for line in result.stderr.splitlines() + result.stdout.splitlines()
-        if line.startswith("?: (") or ": (" in line and ") " in line
-    }
+    found = set(re.findall(r"^\S*: \(([\w.]+)\) ", result.stderr + result.stdout, re.M))
     assert found <= DOCUMENTED, result.stderr
     assert "Traceback" not in result.stderr
