@@ -37,7 +37,7 @@ def test_worker_with_beat_on_the_filesystem_transport_runs_the_heartbeat(tmp_pat
                 "--loglevel=INFO",
                 "--schedule",
                 str(tmp_path / "beat-schedule"),
-            ],  # fmt: skip
+            ],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=out,
