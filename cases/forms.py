@@ -1,6 +1,7 @@
 """HTML forms for cases. They validate shapes; the services validate the rules."""
 
 from django import forms
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import Category, Region, Unit
@@ -15,12 +16,17 @@ class CategoryChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Category.objects.filter(level=3, active=True), **kwargs)
 
     def _get_choices(self):
-        leaves = self.queryset.select_related("parent__parent").order_by("path")
-        groups: dict[str, list] = {}
-        for leaf in leaves:
-            label = f"{leaf.parent.parent.name} / {leaf.parent.name}"
-            groups.setdefault(label, []).append((leaf.pk, leaf.name))
-        return [("", "---------"), *groups.items()]
+        # Lazy: the form class is built at import time, before the tables may exist (a fresh
+        # `migrate`, `check --deploy`); the query runs when the widget renders.
+        def build():
+            leaves = self.queryset.select_related("parent__parent").order_by("path")
+            groups: dict[str, list] = {}
+            for leaf in leaves:
+                label = f"{leaf.parent.parent.name} / {leaf.parent.name}"
+                groups.setdefault(label, []).append((leaf.pk, leaf.name))
+            return [("", "---------"), *groups.items()]
+
+        return CallableChoiceIterator(build)
 
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
@@ -37,12 +43,15 @@ class RegionChoiceField(forms.ModelChoiceField):
         )
 
     def _get_choices(self):
-        groups: dict[str, list] = {}
-        for region in self.queryset.select_related("parent__parent").order_by("path"):
-            street = region.parent
-            label = f"{street.parent.name if street and street.parent else ''} {street.name if street else ''}".strip()
-            groups.setdefault(label, []).append((region.pk, region.name))
-        return [("", "---------"), *groups.items()]
+        def build():  # lazy, see CategoryChoiceField
+            groups: dict[str, list] = {}
+            for region in self.queryset.select_related("parent__parent").order_by("path"):
+                street = region.parent
+                label = f"{street.parent.name if street and street.parent else ''} {street.name if street else ''}".strip()
+                groups.setdefault(label, []).append((region.pk, region.name))
+            return [("", "---------"), *groups.items()]
+
+        return CallableChoiceIterator(build)
 
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
 

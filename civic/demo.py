@@ -560,7 +560,9 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     for username, _display, role, unit_code in DEMO_USERS:
         unit = Unit.objects.filter(code=unit_code).first()
         rows.append((username, role, unit.name if unit else unit_code))
-    rows += [("resident", "resident", ""), ("resident2", "resident", "")]
+    for username in ("resident", "resident2"):
+        home = Region.objects.filter(residents__username=username).first()
+        rows.append((username, "resident", home.name if home else ""))
     return rows
 
 

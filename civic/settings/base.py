@@ -12,10 +12,11 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = BASE_DIR / "var"  # logs, the filesystem broker's folders, beat state
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = Path(env("CIVIC_VAR_DIR", default=str(VAR_DIR)))
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-change-me-in-production-0123456789")
 DEBUG = env.bool("DEBUG", default=True)
@@ -182,6 +183,10 @@ SPECTACULAR_SETTINGS = {
         "CaseKindEnum": "cases.models.Kind",
         "UnitKindEnum": "civic.models.Unit.Kind",
         "RegionLevelEnum": "civic.models.Region.Level",
+        "CaseStatusEnum": "cases.models.Status",
+        "MeetingStatusEnum": "council.models.Meeting.Status",
+        "ProposalStatusEnum": "council.models.Proposal.Status",
+        "ListItemKindEnum": "council.models.ListItem.Kind",
     },
 }
 
@@ -221,7 +226,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = env("CELERY_BEAT_SCHEDULER", default="celery.beat:PersistentScheduler")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "civic.tasks.heartbeat", "schedule": 60.0},
+    "heartbeat": {
+        "task": "civic.tasks.heartbeat",
+        "schedule": env.float("HEARTBEAT_SECONDS", default=60.0),
+    },
     "sweep-deadlines": {
         "task": "cases.tasks.sweep_deadlines",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),

@@ -219,7 +219,7 @@ def test_post_with_address_string_finds_the_community(client, world, key):
         ({"api_key": "wrong"}, 403, "api_key"),
         ({"service_code": "NOPE"}, 404, "service_code"),
         ({"service_code": ""}, 400, "service_code"),
-        ({"lat": None, "long": None}, 400, "location"),
+        ({"lat": None, "long": None}, 400, "lat"),  # names the fields in every language
         ({"lat": "95", "long": "116"}, 400, ""),
         ({"jurisdiction_id": "elsewhere"}, 404, "jurisdiction"),
         ({"media_url": "javascript:alert(1)"}, 400, "media_url"),

@@ -87,9 +87,16 @@ def test_seed_demo_builds_the_demo_city_and_is_idempotent():
 
 
 def test_demo_accounts_lists_every_role(capsys):
-    call_command("seed_demo")
+    call_command("seed_demo", "--only", "structure")
     call_command("demo_accounts")
     out = capsys.readouterr().out
     for username in ["admin", "operator", "dispatcher", "handler", "street", "community", "viewer",
                      "resident", "resident2", "civic-demo-2026"]:  # fmt: skip
         assert username in out
+
+
+def test_seed_demo_refuses_an_unknown_step():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="unknown step"):
+        call_command("seed_demo", "--only", "nonsense")

@@ -7,6 +7,7 @@ class Command(BaseCommand):
     help = "Print the demo accounts."
 
     def handle(self, *args, **options):
+        self.stdout.write(f"    {'username':<11} {'role':<17} unit / home community")
         for username, role, unit in demo_accounts():
             self.stdout.write(f"    {username:<11} {role:<17} {unit}")
         self.stdout.write(f"    password for all: {DEMO_PASSWORD}")
