@@ -122,7 +122,7 @@ def test_sweep_command(world, capsys):
 
 def test_dispatch_and_reply_notify_unit_and_resident(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        case = case_in(world, "replied")
+        case_in(world, "replied")
     assert notices(world.handler, "dispatched") == 1
     assert notices(world.resident, "reply") == 1
 
