@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from council.hooks import linked_case_status
+from council.hooks import linked_case_status, linked_case_statuses
 from council.models import (
     AgendaItem,
     Deliberation,
@@ -162,6 +162,9 @@ class ProjectLinkOut(serializers.ModelSerializer):
         fields = ["id", "case_number", "note", "case_status"]
 
     def get_case_status(self, obj) -> str | None:
+        statuses = self.context.get("case_statuses")
+        if statuses is not None and obj.case_number in statuses:
+            return statuses[obj.case_number]
         return linked_case_status(obj.case_number)
 
 
@@ -217,10 +220,12 @@ class MeetingDetailOut(MeetingOut):
         if not self.context.get("show_record"):
             return None
         minutes = list(obj.minutes.all())
+        numbers = [link.case_number for i in obj.list_items.all() for link in i.links.all()]
+        lists_context = {"case_statuses": linked_case_statuses(numbers)}
         return {
             "participants": ParticipantOut(obj.participants.all(), many=True).data,
             "agenda": AgendaItemRecordOut(obj.agenda_items.all(), many=True).data,
-            "lists": ListItemOut(obj.list_items.all(), many=True).data,
+            "lists": ListItemOut(obj.list_items.all(), many=True, context=lists_context).data,
             "minutes": MinutesVersionOut(minutes[0]).data if minutes else None,
             "minutes_versions": MinutesVersionOut(minutes, many=True).data,
         }
