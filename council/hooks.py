@@ -29,10 +29,12 @@ def linked_case_status(case_number: str) -> str | None:
 
 
 def linked_case_statuses(case_numbers: list[str]) -> dict[str, str | None]:
-    """Statuses of many linked cases in one query (pages and the API list every project)."""
+    """Statuses of many cases in one query (pages and the API list many links at once)."""
     model = _case_model()
+    found: dict[str, str | None] = dict.fromkeys(case_numbers)
     if model is None or not case_numbers:
-        return {}
-    labels = dict(model._meta.get_field("status").choices)
-    rows = model.objects.filter(number__in=set(case_numbers)).values_list("number", "status")
-    return {number: str(labels.get(status, status)) for number, status in rows}
+        return found
+    for case in model.objects.filter(number__in=set(case_numbers)).only("number", "status"):
+        display = getattr(case, "get_status_display", None)
+        found[case.number] = str(display()) if display else str(case.status)
+    return found

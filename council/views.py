@@ -319,6 +319,7 @@ class MinutesView(LoginRequiredMixin, View):
         meeting = selectors.meeting_detail(_meeting_or_404(request, pk))
         if not can_view_minutes.test(request.user, meeting):
             raise Http404
+        _attach_case_status(meeting)
         versions = list(meeting.minutes.all())
         shown = versions[0] if versions else None
         if wanted := request.GET.get("version"):

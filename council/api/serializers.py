@@ -1,8 +1,9 @@
 """Input serializers validate shape only; output serializers render. No save() logic here."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from council.hooks import linked_case_status
+from council.hooks import linked_case_status, linked_case_statuses
 from council.models import (
     AgendaItem,
     Deliberation,
@@ -16,6 +17,29 @@ from council.models import (
     Resolution,
 )
 
+
+def named_enum(choices_cls, component_name: str):
+    """A ChoiceField documented as its own named component. Field names like `status`, `kind`
+    and `outcome` are used by the cases API too with other values; drf-spectacular's enum
+    naming by field name would collide (and the schema test fails on warnings)."""
+
+    @extend_schema_field(
+        {"type": "string", "enum": list(choices_cls.values)}, component_name=component_name
+    )
+    class InlineChoiceField(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=choices_cls.choices, **kwargs)
+
+    return InlineChoiceField
+
+
+MeetingStatusField = named_enum(Meeting.Status, "CouncilMeetingStatus")
+MeetingFormatField = named_enum(Meeting.Format, "CouncilMeetingFormat")
+PartyField = named_enum(Party, "CouncilParty")
+ListKindField = named_enum(ListItem.Kind, "CouncilListKind")
+OutcomeField = named_enum(Resolution.Outcome, "CouncilVoteOutcome")
+ProposalStatusField = named_enum(Proposal.Status, "CouncilProposalStatus")
+
 # --- input ----------------------------------------------------------------------------------
 
 
@@ -24,7 +48,7 @@ class MeetingPlanIn(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     starts_at = serializers.DateTimeField()
     place = serializers.CharField(max_length=200)
-    format = serializers.ChoiceField(choices=Meeting.Format.choices)
+    format = MeetingFormatField()
     notice = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -32,7 +56,7 @@ class MeetingUpdateIn(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     starts_at = serializers.DateTimeField(required=False)
     place = serializers.CharField(max_length=200, required=False)
-    format = serializers.ChoiceField(choices=Meeting.Format.choices, required=False)
+    format = MeetingFormatField(required=False)
 
 
 class NoticeIn(serializers.Serializer):
@@ -40,7 +64,7 @@ class NoticeIn(serializers.Serializer):
 
 
 class ParticipantIn(serializers.Serializer):
-    party = serializers.ChoiceField(choices=Party.choices)
+    party = PartyField()
     name = serializers.CharField(max_length=100)
     organisation = serializers.CharField(max_length=200, required=False, default="")
 
@@ -55,7 +79,7 @@ class AgendaItemIn(serializers.Serializer):
 
 
 class DeliberationIn(serializers.Serializer):
-    party = serializers.ChoiceField(choices=Party.choices)
+    party = PartyField()
     speaker = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     summary = serializers.CharField()
 
@@ -68,12 +92,10 @@ class ResolutionIn(serializers.Serializer):
 
 
 class ListItemIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ListItem.Kind.choices)
+    kind = ListKindField()
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    party = serializers.ChoiceField(
-        choices=Party.choices, required=False, allow_blank=True, default=""
-    )
+    party = PartyField(required=False, allow_blank=True, default="")
     agenda_item = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
@@ -111,18 +133,24 @@ class ProposalDeclineIn(serializers.Serializer):
 
 
 class ParticipantOut(serializers.ModelSerializer):
+    party = PartyField(read_only=True)
+
     class Meta:
         model = Participant
         fields = ["id", "party", "name", "organisation", "attended"]
 
 
 class DeliberationOut(serializers.ModelSerializer):
+    party = PartyField(read_only=True)
+
     class Meta:
         model = Deliberation
         fields = ["id", "party", "speaker", "summary", "recorded_at"]
 
 
 class ResolutionOut(serializers.ModelSerializer):
+    outcome = OutcomeField(read_only=True)
+
     class Meta:
         model = Resolution
         fields = [
@@ -163,12 +191,14 @@ class ProjectLinkOut(serializers.ModelSerializer):
 
     def get_case_status(self, obj) -> str | None:
         statuses = self.context.get("case_statuses")
-        if statuses is not None:
-            return statuses.get(obj.case_number)
+        if statuses is not None and obj.case_number in statuses:
+            return statuses[obj.case_number]
         return linked_case_status(obj.case_number)
 
 
 class ListItemOut(serializers.ModelSerializer):
+    kind = ListKindField(read_only=True)
+    party = PartyField(read_only=True)
     links = ProjectLinkOut(many=True, read_only=True)
 
     class Meta:
@@ -185,6 +215,8 @@ class MinutesVersionOut(serializers.ModelSerializer):
 
 
 class MeetingOut(serializers.ModelSerializer):
+    status = MeetingStatusField(read_only=True)
+    format = MeetingFormatField(read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True)
 
     class Meta:
@@ -220,16 +252,19 @@ class MeetingDetailOut(MeetingOut):
         if not self.context.get("show_record"):
             return None
         minutes = list(obj.minutes.all())
+        numbers = [link.case_number for i in obj.list_items.all() for link in i.links.all()]
+        lists_context = {"case_statuses": linked_case_statuses(numbers)}
         return {
             "participants": ParticipantOut(obj.participants.all(), many=True).data,
             "agenda": AgendaItemRecordOut(obj.agenda_items.all(), many=True).data,
-            "lists": ListItemOut(obj.list_items.all(), many=True, context=self.context).data,
+            "lists": ListItemOut(obj.list_items.all(), many=True, context=lists_context).data,
             "minutes": MinutesVersionOut(minutes[0]).data if minutes else None,
             "minutes_versions": MinutesVersionOut(minutes, many=True).data,
         }
 
 
 class ProposalOut(serializers.ModelSerializer):
+    status = ProposalStatusField(read_only=True)
     meeting = serializers.IntegerField(source="agenda_item.meeting_id", default=None)
 
     class Meta:

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from council import services
@@ -70,27 +71,29 @@ def test_meeting_event_admin_is_read_only(client, cw):
     assert client.get(reverse("admin:council_meetingevent_add")).status_code == 403
 
 
-@pytest.mark.parametrize("items", [2, 8])
-def test_api_detail_query_count_does_not_grow_with_the_meeting(
-    api_client, cw, items, django_assert_max_num_queries
-):
-    meeting = _big_meeting(cw, items)
-    api_client.force_authenticate(cw.worker)
-    with django_assert_max_num_queries(12):
-        r = api_client.get(f"/api/v1/council/meetings/{meeting.pk}/")
-    assert len(r.json()["record"]["agenda"]) == items
+def _queries(fn) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = fn()
+    assert response.status_code == 200
+    return len(ctx)
 
 
-@pytest.mark.parametrize("items", [2, 8])
-def test_meeting_page_query_count_does_not_grow(client, cw, items, django_assert_max_num_queries):
-    meeting = _big_meeting(cw, items)
+def test_query_counts_do_not_grow_with_the_meeting(client, api_client, cw):
+    small, large = _big_meeting(cw, 2), _big_meeting(cw, 8)
     client.force_login(cw.worker)
-    with django_assert_max_num_queries(16):
-        assert client.get(reverse("council:meeting", args=[meeting.pk])).status_code == 200
-    with django_assert_max_num_queries(16):
-        assert client.get(reverse("council:minutes", args=[meeting.pk])).status_code == 200
-    with django_assert_max_num_queries(16):
-        assert client.get(reverse("council:record", args=[meeting.pk])).status_code == 200
+    api_client.force_authenticate(cw.worker)
+    pages = {
+        "api": lambda m: api_client.get(f"/api/v1/council/meetings/{m.pk}/"),
+        "meeting": lambda m: client.get(reverse("council:meeting", args=[m.pk])),
+        "minutes": lambda m: client.get(reverse("council:minutes", args=[m.pk])),
+        "record": lambda m: client.get(reverse("council:record", args=[m.pk])),
+    }
+    for name, fetch in pages.items():
+        counts = (_queries(lambda f=fetch: f(small)), _queries(lambda f=fetch: f(large)))
+        assert counts[0] == counts[1], (name, counts)
+        # measured 9 (API) and 13-14 (pages) on this branch; the cap leaves room for the
+        # base template's navigation queries
+        assert counts[1] <= 20, (name, counts)
 
 
 @pytest.mark.postgres

@@ -211,3 +211,9 @@ def test_plan_can_be_changed_only_while_planned(api_client, cw):
     c = _as(api_client, cw.worker)
     r = c.patch(f"{API}/meetings/{meeting.id}/", {"place": "x"}, format="json")
     assert r.status_code == 409
+
+
+def test_schema_generates_without_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
