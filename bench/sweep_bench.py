@@ -12,6 +12,7 @@ nothing (idempotency), and both must flag the same rows.
 from __future__ import annotations
 
 import argparse
+import time
 
 from bench.common import print_row, record, setup_django, timer
 
@@ -22,7 +23,7 @@ INSERT INTO cases_case (
     lead_unit_id, received_at, dispatched_at, signed_at, contacted_at, handle_due_at, updated_at,
     is_overdue, reopen_count, return_count, extension_count, assessable, not_assessable_reason, version
 )
-SELECT 'S' || lpad(i::text, 12, '0'), '', 'hotline', 'complaint', 'general', %(category)s,
+SELECT %(prefix)s || lpad(i::text, 12, '0'), '', 'hotline', 'complaint', 'general', %(category)s,
        '路面破损', '路面破损需要维修', '', %(region)s, '', '', '', true, md5(i::text), 'in_progress', '',
        (%(units)s::bigint[])[1 + (i %% %(n_units)s)],
        now() - interval '10 days', now() - interval '9 days', now() - interval '9 days',
@@ -56,8 +57,12 @@ def main() -> None:
     units = list(Unit.objects.filter(code__startswith="B-M").values_list("id", flat=True))
     category = Category.objects.filter(level=3).values_list("id", flat=True).first()
     region = Region.objects.filter(level="community").values_list("id", flat=True).first()
+    # Each run its own number prefix: earlier runs' cases stay (their audit rows are immutable).
+    prefix = "S" + format(int(time.time()) % 100000, "05d")
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM cases_case WHERE number LIKE 'S%%'")
+        cur.execute(
+            "UPDATE cases_case SET status = 'closed', closed_at = now() WHERE number LIKE 'S%%' AND status <> 'closed'"
+        )
     with timer() as gen, connection.cursor() as cur:
         cur.execute(
             INSERT_SQL,
@@ -68,6 +73,7 @@ def main() -> None:
                 "n_units": len(units),
                 "due": args.due,
                 "n": args.cases,
+                "prefix": prefix,
             },
         )
         cur.execute("ANALYZE cases_case")
@@ -80,9 +86,11 @@ def main() -> None:
         counts = sweep()
     with timer() as second:
         again = sweep()
-    flagged = Case.objects.filter(number__startswith="S", is_overdue=True).count()
-    effects = DeadlineEffect.objects.filter(case__number__startswith="S", effect="overdue").count()
-    orders = SupervisionOrder.objects.filter(case__number__startswith="S").count()
+    flagged = Case.objects.filter(number__startswith=prefix, is_overdue=True).count()
+    effects = DeadlineEffect.objects.filter(
+        case__number__startswith=prefix, effect="overdue"
+    ).count()
+    orders = SupervisionOrder.objects.filter(case__number__startswith=prefix).count()
     ratio = civic_time["seconds"] / ref["seconds"] if ref["seconds"] else float("nan")
     data = {
         "open_cases": args.cases,
