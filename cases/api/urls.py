@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .router import RouterSuggestApi
+
+urlpatterns: list = [
+    path("router/suggest", RouterSuggestApi.as_view(), name="router-suggest"),
+]
