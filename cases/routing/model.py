@@ -147,7 +147,9 @@ def build_pipeline(seed: int = SEED, calibration_folds: int = 5) -> Pipeline:
         ]
     )
     svc = LinearSVC(C=0.5, class_weight="balanced", random_state=seed)
-    clf = CalibratedClassifierCV(svc, method="sigmoid", cv=calibration_folds)
+    # ensemble=False: one SVC on all data, sigmoid calibrators fitted on out-of-fold scores.
+    # Five calibrated copies (the default) cost 5x the prediction time for no gain here.
+    clf = CalibratedClassifierCV(svc, method="sigmoid", cv=calibration_folds, ensemble=False)
     return Pipeline([("features", features), ("clf", clf)])
 
 
