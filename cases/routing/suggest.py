@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from civic.errors import ApplicationError
 
@@ -82,7 +83,8 @@ def _load_or_train() -> M.TrainedRouter:
             logger.warning("router model at %s unusable (%s); retraining", path, exc)
     if not getattr(settings, "ROUTER_TRAIN_ON_DEMAND", True):
         raise RouterUnavailableError(
-            "No router model: run `manage.py train_router`.", {"path": str(path)}
+            _("No dispatch router model is available: run manage.py train_router."),
+            {"path": str(path)},
         )
     started = time.monotonic()
     router = M.train(M.examples_from_file(DEFAULT_TRAINING_FILE))
