@@ -142,11 +142,12 @@ def category_ids(path: tuple[str, ...]) -> list[int | None]:
     ids: list[int | None] = []
     parent = None
     for level, name in enumerate(path, start=1):
-        qs = Category.objects.filter(level=level, name=name, active=True)
-        qs = qs.filter(parent=parent) if parent is not None else qs
-        if level > 1 and parent is None:
+        if level > 1 and parent is None:  # no match above: nothing deeper can match
             ids.append(None)
             continue
+        qs = Category.objects.filter(level=level, name=name, active=True)
+        if parent is not None:
+            qs = qs.filter(parent=parent)
         parent = qs.order_by("id").first()
         ids.append(parent.id if parent else None)
     return ids

@@ -310,3 +310,29 @@ def _call(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_deeper_levels_are_matched_to_categories_by_name(api_client, router_model):
+    top = CategoryFactory(level=1, name="交通运输")
+    mid = CategoryFactory(level=2, name="出租车管理", parent=top)
+    leaf = CategoryFactory(level=3, name="网约车问题", parent=mid)
+    CategoryFactory(level=3, name="网约车问题")  # same name elsewhere in the tree: not matched
+    api_client.force_authenticate(member(Membership.Role.DISPATCHER))
+    r = api_client.post(
+        URL, {"title": "网约车问题", "description": "网约车司机无证运营"}, format="json"
+    )
+    assert r.status_code == 200
+    assert r.json()["category_ids"] == [top.id, mid.id, leaf.id]
+
+
+def test_route_without_a_model_is_a_command_error(settings, tmp_path):
+    settings.ROUTER_MODEL_PATH = str(tmp_path / "none.joblib")
+    settings.ROUTER_TRAIN_ON_DEMAND = False
+    S.reset()
+    src = write_csv(tmp_path / "in.csv", ["title", "description"], [["公交", "公交晚点"]])
+    try:
+        with pytest.raises(CommandError, match="train_router"):
+            _call("route", "--input", str(src), "--output", str(tmp_path / "o.csv"))
+    finally:
+        S.reset()

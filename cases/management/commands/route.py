@@ -48,6 +48,10 @@ class Command(BaseCommand):
                 f"found {', '.join(n for n in names if n) or 'none'}"
             )
         try:
+            S.get_router()
+        except S.RouterUnavailableError as exc:
+            raise CommandError(exc.message) from exc
+        try:
             out = open(opts["output"], "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         except OSError as exc:
             raise CommandError(f"Cannot write {opts['output']}: {exc}") from exc
