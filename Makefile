@@ -59,3 +59,6 @@ bench: venv ## benchmarks on PostgreSQL + Redis (see docs/performance.md)
 
 clean:
 	rm -rf var db.sqlite3 staticfiles
+
+router-metrics: venv ## dispatch router: per-class P/R/F1 on a stratified hold-out + repeated CV (docs/router.md)
+	$(PY) manage.py train_router --input data/complaints_train.csv --cv-repeats 3 --evaluate-only

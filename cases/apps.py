@@ -16,3 +16,13 @@ class CasesConfig(AppConfig):
 
         register_seed_step("open311", seed_open311_demo)
         register_seed_step("cases", seed_demo_cases)
+        register_seed_step("router", _seed_router)
+
+
+def _seed_router(stdout=None) -> None:
+    """seed_demo step: make sure the dispatch router has a model (trained once, then loaded)."""
+    from .routing.suggest import get_router
+
+    router = get_router()
+    if stdout:
+        stdout.write(f"router: model {router.version}")

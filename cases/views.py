@@ -455,15 +455,22 @@ def queues(request):
     return render(request, "cases/queues.html", {"tab": tab, "tabs": tabs, "items": items})
 
 
+def _router_suggestion(case: Case):
+    """The text router's proposal, when a model is at hand. A page never waits for training:
+    seed_demo or `train_router` writes the model; until then the dispatcher decides alone."""
+    try:
+        from .routing import suggest as router
+
+        if router._router is None and not router.model_path().exists():
+            return None
+        return router.suggest(case.title, case.description)
+    except Exception:
+        return None
+
+
 def _render_centre_case(request, case, *, errors=None, status=200):
     proposal = selectors.route_proposal(category=case.category, region=case.region)
-    suggestion = None
-    try:
-        from .routing.suggest import suggest  # the text router, where trained
-
-        suggestion = suggest(case.title, case.description)
-    except Exception:
-        suggestion = None
+    suggestion = _router_suggestion(case)
     errors = errors or {}
     pending_revisit = selectors.pending_revisit(case)
     context = {

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .router import RouterSuggestApi
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", views.CaseViewSet, basename="case")
@@ -11,5 +12,6 @@ router.register("units", views.UnitViewSet, basename="unit")
 urlpatterns = [
     path("track/", views.TrackView.as_view(), name="api-track"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("router/suggest", RouterSuggestApi.as_view(), name="router-suggest"),
     *router.urls,
 ]

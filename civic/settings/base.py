@@ -296,3 +296,11 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS = ["models.W047"]
 OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="civic.local")
 OPEN311_CONTACT = env("OPEN311_CONTACT", default="12345 hotline centre <open311@civic.local>")
+
+# --- Dispatch router (精准派单, docs/router.md) ------------------------------------------------
+# The current model artefact; `train_router` writes router-<version>.joblib next to it too.
+ROUTER_MODEL_PATH = env.path("ROUTER_MODEL_PATH", default=str(VAR_DIR / "router" / "router.joblib"))
+# Below this calibrated confidence the dispatcher decides alone.
+ROUTER_CONFIDENCE_THRESHOLD = env.float("ROUTER_CONFIDENCE_THRESHOLD", default=0.6)
+# Train from data/complaints_train.csv at first use when no artefact exists.
+ROUTER_TRAIN_ON_DEMAND = env.bool("ROUTER_TRAIN_ON_DEMAND", default=True)
