@@ -653,3 +653,6 @@ class CaseNumberSequence(models.Model):
     class Meta:
         verbose_name = _("case number sequence")
         verbose_name_plural = _("case number sequences")
+
+
+from .models_whistle import *  # noqa: E402, F403
