@@ -59,6 +59,17 @@ def street_for_case(case: Case) -> Unit | None:
     )
 
 
+def may_whistle_on_case(actor: User, case: Case, street: Unit) -> bool:
+    """A street may whistle on the cases it can see and on any case in its own streets."""
+    from .rules import can_view_case
+
+    if case.region_id and street.jurisdiction_id:
+        region = case.region.street
+        if region is not None and region.pk == street.jurisdiction_id:
+            return True
+    return can_view_case.test(actor, case)
+
+
 def _log(
     whistle: Whistle,
     text: str,
@@ -123,6 +134,8 @@ def whistle_blow(
     units = list({u.pk: u for u in units if u is not None and u.pk != street.pk}.values())
     if not units:
         errors["units"] = _("Summon at least one unit.")
+    if case is not None and not may_whistle_on_case(actor, case, street):
+        raise NotAllowed(_("This case is neither yours to see nor in your street."))
     minutes = settings.WHISTLE_REPORT_MINUTES if report_minutes is None else int(report_minutes)
     if not 1 <= minutes <= 7 * 24 * 60:
         errors["report_minutes"] = _("The report deadline must be between 1 minute and 7 days.")
