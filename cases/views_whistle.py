@@ -110,6 +110,7 @@ def blow(request):
             "units": _summonable_units(),
             "default_minutes": settings.WHISTLE_REPORT_MINUTES,
             "form": request.POST,
+            "place": request.POST.get("place") or (case.address if case else ""),
         },
     )
 

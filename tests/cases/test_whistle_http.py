@@ -198,3 +198,8 @@ def test_resident_whistle_on_the_web_declined_by_street(world):
     assert req.state == ResidentWhistleRequest.State.DECLINED
     page = resident.get(f"/whistles/requests/{req.pk}/").content.decode()
     assert "已复查" in page
+
+
+def test_blow_page_without_a_case_renders(world):
+    page = _web(world.street_official).get("/whistles/new/")
+    assert page.status_code == 200 and b'name="units"' in page.content
