@@ -203,3 +203,10 @@ def test_resident_whistle_on_the_web_declined_by_street(world):
 def test_blow_page_without_a_case_renders(world):
     page = _web(world.street_official).get("/whistles/new/")
     assert page.status_code == 200 and b'name="units"' in page.content
+
+
+def test_board_is_in_chinese(world):
+    c = _web(world.street_official)
+    c.cookies["django_language"] = "zh-hans"
+    page = c.get("/whistles/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "吹哨报到" in page
