@@ -230,3 +230,13 @@ def test_unit_report_timeliness_counts_and_median(world):
     other = got[world.other_department.pk]
     assert (other["summoned"], other["missed"], other["median_minutes"]) == (3, 3, None)
     assert timezone.now()  # sanity
+
+
+def test_the_periodic_task_marks_misses(world):
+    from cases.tasks_whistle import sweep_whistles
+
+    with time_machine.travel(T0, tick=False):
+        blow(world)
+    with time_machine.travel(T0 + dt.timedelta(minutes=31), tick=False):
+        assert sweep_whistles() == {"missed": 2}
+        assert sweep_whistles() == {"missed": 0}
