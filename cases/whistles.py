@@ -252,15 +252,20 @@ def whistle_report(
         at=now,
     )
     if state == WhistleSummons.State.LATE:
+        title = _("%(unit)s reported late to the whistle at %(place)s") % {
+            "unit": summons.unit.name,
+            "place": w.place,
+        }
+        key = f"whistle:{w.pk}:late:{summons.unit_id}"
         notify_unit(
             unit=w.street,
             roles=(Role.STREET_OFFICIAL,),
             kind="whistle",
-            title=_("%(unit)s reported late to the whistle at %(place)s")
-            % {"unit": summons.unit.name, "place": w.place},
+            title=title,
             url=_url(w),
-            dedupe_key=f"whistle:{w.pk}:late:{summons.unit_id}",
+            dedupe_key=key,
         )
+        notify_role(role=Role.DISPATCHER, kind="whistle", title=title, url=_url(w), dedupe_key=key)
     return summons
 
 

@@ -73,9 +73,10 @@ def test_report_after_deadline_is_late_and_street_is_told(world):
     with time_machine.travel(T0 + dt.timedelta(minutes=31), tick=False):
         s = report(world, w)
     assert s.state == WhistleSummons.State.LATE
-    assert Notification.objects.filter(
-        user=world.street_official, dedupe_key__startswith=f"whistle:{w.pk}:late"
-    ).exists()
+    for told in (world.street_official, world.dispatcher):
+        assert Notification.objects.filter(
+            user=told, dedupe_key=f"whistle:{w.pk}:late:{world.department.pk}"
+        ).exists()
 
 
 def test_no_report_by_deadline_is_missed_once_and_street_and_dispatcher_told(world):
