@@ -697,3 +697,6 @@ class IntakeKey(models.Model):
     class Meta:
         verbose_name = _("intake idempotency key")
         verbose_name_plural = _("intake idempotency keys")
+
+
+from .models_whistle import *  # noqa: E402, F403

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<str:number>/", views.unit_case, name="unit_case"),
     path("inbox/<str:number>/<slug:action>/", views.unit_action, name="unit_action"),
+    path("", include("cases.urls_whistle")),
 ]

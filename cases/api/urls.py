@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -13,5 +13,6 @@ urlpatterns = [
     path("track/", views.TrackView.as_view(), name="api-track"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("router/suggest", RouterSuggestApi.as_view(), name="router-suggest"),
+    path("", include("cases.api.urls_whistle")),
     *router.urls,
 ]

@@ -184,6 +184,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "civic.models.Unit.Kind",
         "RegionLevelEnum": "civic.models.Region.Level",
         "CaseStatusEnum": "cases.models.Status",
+        "WhistleStatusEnum": "cases.models_whistle.Whistle.Status",
         "MeetingStatusEnum": "council.models.Meeting.Status",
         "ProposalStatusEnum": "council.models.Proposal.Status",
         "ListItemKindEnum": "council.models.ListItem.Kind",
@@ -225,6 +226,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = env("CELERY_BEAT_SCHEDULER", default="celery.beat:PersistentScheduler")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+CELERY_IMPORTS = ("cases.tasks_whistle",)  # not named tasks.py, so not autodiscovered
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {
         "task": "civic.tasks.heartbeat",
@@ -234,6 +236,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.sweep_deadlines",
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
     },
+    "sweep-whistles": {"task": "cases.tasks_whistle.sweep_whistles", "schedule": 60.0},
     "assess-previous-month": {
         "task": "assessment.tasks.assess_previous_month",
         "schedule": crontab(hour=2, minute=0, day_of_month="1"),
