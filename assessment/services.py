@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,38 +61,24 @@ def policy_for(month: dt.date) -> AssessmentPolicy:
 
 
 def month_counts(month: dt.date) -> dict[int, dict]:
-    """One aggregate query: per unit, the counts behind the three rates.
+    """Two aggregate queries grouped by unit: the counts behind the three rates.
 
-    Rows are lead assignments dispatched in the month. active/done count as the unit's cases;
-    returned ones are counted apart; replaced ones (the dispatcher moved the case) not at all.
-    The revisit used is the latest answered one for the unit, answered before the month's end."""
+    1. Lead assignments dispatched in the month: active/done count as the unit's cases;
+       returned ones are counted apart; replaced ones (the dispatcher moved the case) not at all.
+    2. Revisits of those cases for the same unit: only the latest answered one per case and unit
+       (no later answered revisit exists), answered before the month's end."""
     start, end = month_bounds(month)
-    latest = Revisit.objects.filter(
-        case=OuterRef("case"),
-        unit=OuterRef("unit"),
-        state=Revisit.State.ANSWERED,
-        answered_at__lt=end,
-    ).order_by("-answered_at", "-id")
-    counted = Q(state__in=[Assignment.State.ACTIVE, Assignment.State.DONE], case__assessable=True)
-    revisited = counted & Q(rv_sat__isnull=False) & ~Q(rv_sat="")
+    kept = [Assignment.State.ACTIVE, Assignment.State.DONE]
+    counted = Q(state__in=kept, case__assessable=True)
     rows = (
         Assignment.objects.filter(
             role=Assignment.Role.LEAD, dispatched_at__gte=start, dispatched_at__lt=end
-        )
-        .annotate(
-            rv_resolved=Subquery(latest.values("resolved")[:1]),
-            rv_sat=Subquery(latest.values("satisfaction")[:1]),
         )
         .values("unit_id")
         .annotate(
             cases=Count("case_id", filter=counted, distinct=True),
             exempt=Count(
-                "case_id",
-                filter=Q(
-                    state__in=[Assignment.State.ACTIVE, Assignment.State.DONE],
-                    case__assessable=False,
-                ),
-                distinct=True,
+                "case_id", filter=Q(state__in=kept, case__assessable=False), distinct=True
             ),
             returned=Count("id", filter=Q(state=Assignment.State.RETURNED)),
             responded=Count(
@@ -102,27 +88,45 @@ def month_counts(month: dt.date) -> dict[int, dict]:
                 & Q(case__contacted_at__lte=F("case__contact_due_at")),
                 distinct=True,
             ),
-            revisited=Count("case_id", filter=revisited, distinct=True),
-            resolved=Count("case_id", filter=revisited & Q(rv_resolved=True), distinct=True),
-            satisfied=Count(
-                "case_id",
-                filter=revisited & Q(rv_sat=Revisit.Satisfaction.SATISFIED),
-                distinct=True,
-            ),
-            basically=Count(
-                "case_id",
-                filter=revisited & Q(rv_sat=Revisit.Satisfaction.BASICALLY),
-                distinct=True,
-            ),
-            dissatisfied=Count(
-                "case_id",
-                filter=revisited & Q(rv_sat=Revisit.Satisfaction.DISSATISFIED),
-                distinct=True,
-            ),
         )
         .order_by()
     )
-    return {row.pop("unit_id"): row for row in rows}
+    result = {row.pop("unit_id"): {**row, **dict.fromkeys(REVISIT_FIELDS, 0)} for row in rows}
+    answered = Q(state=Revisit.State.ANSWERED, answered_at__lt=end)
+    later = Revisit.objects.filter(answered, case=OuterRef("case"), unit=OuterRef("unit")).filter(
+        Q(answered_at__gt=OuterRef("answered_at"))
+        | Q(answered_at=OuterRef("answered_at"), id__gt=OuterRef("id"))
+    )
+    led = Assignment.objects.filter(
+        case=OuterRef("case"),
+        unit=OuterRef("unit"),
+        role=Assignment.Role.LEAD,
+        state__in=kept,
+        dispatched_at__gte=start,
+        dispatched_at__lt=end,
+    )
+    sat = Revisit.Satisfaction
+    revisits = (
+        Revisit.objects.filter(answered, case__assessable=True)
+        .exclude(satisfaction="")
+        .filter(Exists(led))
+        .exclude(Exists(later))
+        .values("unit_id")
+        .annotate(
+            revisited=Count("id"),
+            resolved=Count("id", filter=Q(resolved=True)),
+            satisfied=Count("id", filter=Q(satisfaction=sat.SATISFIED)),
+            basically=Count("id", filter=Q(satisfaction=sat.BASICALLY)),
+            dissatisfied=Count("id", filter=Q(satisfaction=sat.DISSATISFIED)),
+        )
+        .order_by()
+    )
+    for row in revisits:
+        result.setdefault(row.pop("unit_id"), {}).update(row)
+    return result
+
+
+REVISIT_FIELDS = ["revisited", "resolved", "satisfied", "basically", "dissatisfied"]
 
 
 def _rate(num, den) -> Decimal | None:
