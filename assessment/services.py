@@ -216,7 +216,7 @@ def assessment_compute(*, month, actor=None) -> AssessmentRun:
     counts = month_counts(month)
     start, end = month_bounds(month)
     units = Unit.objects.filter(peer_group__in=RANKED_GROUPS).filter(
-        Q(pk__in=list(counts)) | Q(peer_group__in=ALWAYS_LISTED)
+        Q(pk__in=list(counts)) | Q(peer_group__in=ALWAYS_LISTED, active=True)
     )
     zero = dict.fromkeys(
         [

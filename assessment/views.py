@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from civic.errors import ApplicationError
@@ -76,14 +77,14 @@ def unit_detail(request, pk):
 
 
 CASE_COLUMNS = [
-    ("number", "Case number"),
-    ("category", "Category"),
-    ("status", "Status"),
-    ("received_at", "Received"),
-    ("dispatched_at", "Dispatched"),
-    ("contacted_at", "Resident contacted"),
-    ("closed_at", "Closed"),
-    ("assessable", "Assessable"),
+    ("number", _l("Case number")),
+    ("category", _l("Category")),
+    ("status", _l("Status")),
+    ("received_at", _l("Received")),
+    ("dispatched_at", _l("Dispatched")),
+    ("contacted_at", _l("Resident contacted")),
+    ("closed_at", _l("Closed")),
+    ("assessable", _l("Assessable")),
 ]
 
 
@@ -92,7 +93,7 @@ def unit_cases_export(request, pk, month, fmt):
     if selectors.latest_published_run(_month_or_404(month)) is None:
         raise Http404
     rows = selectors.unit_cases(unit, month)
-    header = [_(label) for _k, label in CASE_COLUMNS]
+    header = [str(label) for _k, label in CASE_COLUMNS]
     return exports.respond(
         f"cases-{unit.pk}-{month}",
         header,
