@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .views import BoardViewSet, RunViewSet
+
+router = SimpleRouter()
+router.register("assessment/runs", RunViewSet, basename="assessment-run")
+router.register("assessment/boards", BoardViewSet, basename="assessment-board")
+
+urlpatterns = router.urls

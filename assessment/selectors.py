@@ -1,0 +1,166 @@
+"""Reads for the boards: published runs, boards per peer group, trends, anonymised drill-down."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from cases.models import Assignment, Case
+from civic import roles
+from civic.models import Unit
+
+from .models import AssessmentRun, UnitScore
+from .services import month_bounds, parse_month
+
+
+def can_manage(user) -> bool:
+    return bool(user and user.is_authenticated and (roles.is_dispatcher(user) or user.is_superuser))
+
+
+def runs_visible_to(user):
+    qs = AssessmentRun.objects.select_related("policy")
+    if can_manage(user):
+        return qs
+    return qs.filter(status=AssessmentRun.Status.PUBLISHED)
+
+
+def published_months() -> list[dt.date]:
+    return list(
+        AssessmentRun.objects.filter(status=AssessmentRun.Status.PUBLISHED)
+        .order_by("-month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+
+
+def latest_published_run(month=None) -> AssessmentRun | None:
+    qs = AssessmentRun.objects.filter(status=AssessmentRun.Status.PUBLISHED).select_related(
+        "policy"
+    )
+    if month is not None:
+        qs = qs.filter(month=parse_month(month))
+    return qs.order_by("-month", "-revision").first()
+
+
+def newer_draft(run: AssessmentRun) -> AssessmentRun | None:
+    return (
+        AssessmentRun.objects.filter(
+            month=run.month, revision__gt=run.revision, status=AssessmentRun.Status.DRAFT
+        )
+        .order_by("-revision")
+        .first()
+    )
+
+
+@dataclass
+class GroupBoard:
+    peer_group: str
+    label: str
+    red: list = field(default_factory=list)
+    black: list = field(default_factory=list)
+    ranked: list = field(default_factory=list)
+    too_few: list = field(default_factory=list)
+    red_tie_extended: bool = False
+    black_tie_extended: bool = False
+
+
+def boards(run: AssessmentRun) -> list[GroupBoard]:
+    labels = dict(Unit.PeerGroup.choices)
+    groups: dict[str, GroupBoard] = {}
+    n = run.policy.board_size
+    for s in run.scores.select_related("unit").order_by("peer_group", "rank", "unit__name"):
+        g = groups.setdefault(s.peer_group, GroupBoard(s.peer_group, labels.get(s.peer_group, "")))
+        if not s.ranked:
+            g.too_few.append(s)
+            continue
+        g.ranked.append(s)
+        if s.board == UnitScore.Board.RED:
+            g.red.append(s)
+        elif s.board == UnitScore.Board.BLACK:
+            g.black.append(s)
+    for g in groups.values():
+        g.black.sort(key=lambda s: (s.score, s.unit.name))
+        g.red_tie_extended = len(g.red) > min(n, len(g.ranked) // 2)
+        g.black_tie_extended = len(g.black) > min(n, len(g.ranked) // 2)
+    order = [p for p, _label in Unit.PeerGroup.choices]
+    return sorted(groups.values(), key=lambda g: order.index(g.peer_group))
+
+
+def unit_trend(unit: Unit, until=None, months: int = 12) -> list[UnitScore | None]:
+    """The unit's score in the latest published revision of each of the last `months` months."""
+    last = latest_published_run() if until is None else None
+    end = parse_month(until) if until is not None else (last.month if last else None)
+    if end is None:
+        return []
+    wanted = []
+    m = end
+    for _i in range(months):
+        wanted.append(m)
+        m = (m - dt.timedelta(days=1)).replace(day=1)
+    wanted.reverse()
+    rows = (
+        UnitScore.objects.filter(
+            unit=unit, run__status=AssessmentRun.Status.PUBLISHED, run__month__in=wanted
+        )
+        .select_related("run")
+        .order_by("run__month", "-run__revision")
+    )
+    by_month: dict[dt.date, UnitScore] = {}
+    for r in rows:
+        by_month.setdefault(r.run.month, r)
+    return [(m, by_month.get(m)) for m in wanted]
+
+
+def trend_svg(points: list, width: int = 600, height: int = 200) -> dict:
+    """Coordinates for a server-drawn SVG line chart of scores (0–100)."""
+    pad = 30
+    n = max(len(points), 1)
+    step = (width - 2 * pad) / max(n - 1, 1)
+    dots, labels = [], []
+    for i, (month, score) in enumerate(points):
+        x = round(pad + i * step, 1)
+        labels.append({"x": x, "text": f"{month:%m}"})
+        if score is not None and score.score is not None:
+            y = round(height - pad - float(score.score) / 100 * (height - 2 * pad), 1)
+            dots.append({"x": x, "y": y, "value": score.score, "month": f"{month:%Y-%m}"})
+    return {
+        "width": width,
+        "height": height,
+        "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),
+        "dots": dots,
+        "labels": labels,
+        "base_y": height - pad + 15,
+        "axis_y": height - pad,
+        "top_y": pad,
+        "left_x": pad,
+        "right_x": width - pad,
+    }
+
+
+def unit_cases(unit: Unit, month) -> list[dict]:
+    """Anonymised cases of the unit in the month: number, category, status, dates only."""
+    start, end = month_bounds(parse_month(month))
+    ids = Assignment.objects.filter(
+        unit=unit,
+        role=Assignment.Role.LEAD,
+        dispatched_at__gte=start,
+        dispatched_at__lt=end,
+    ).filter(Q(state=Assignment.State.ACTIVE) | Q(state=Assignment.State.DONE))
+    cases = (
+        Case.objects.filter(pk__in=ids.values("case_id"))
+        .select_related("category")
+        .order_by("dispatched_at", "number")
+    )
+    return [
+        {
+            "number": c.number,
+            "category": c.category.name if c.category_id else "",
+            "status": c.get_status_display(),
+            "received_at": c.received_at,
+            "dispatched_at": c.dispatched_at,
+            "contacted_at": c.contacted_at,
+            "closed_at": c.closed_at,
+            "assessable": c.assessable,
+        }
+        for c in cases
+    ]
