@@ -195,7 +195,11 @@ def _whistle_timeliness(unit_ids, start, end) -> dict | None:
 
 def _whistle_pair(value) -> tuple[int | None, int | None]:
     if isinstance(value, dict):
-        return value.get("on_time"), value.get("total")
+        # cases.whistle_selectors gives summoned/on_time/late/missed; decided = on time + late + missed
+        if "total" in value:
+            return value.get("on_time"), value.get("total")
+        decided = sum(value.get(k) or 0 for k in ("on_time", "late", "missed"))
+        return value.get("on_time"), decided
     try:
         on_time, total = value
     except (TypeError, ValueError):
