@@ -127,14 +127,16 @@ def step_warn_and_overdue(now: dt.datetime) -> Counter:
                 if not batch:
                     break
                 last_id = batch[-1].id
+                # Overdue cases are handled set-based: these rows are locked by this transaction
+                # (SKIP LOCKED), so no other sweep can claim them meanwhile.
+                due_now = [case for case in batch if getattr(case, field) <= now]
+                _bulk_overdue(due_now, deadline, field, counts)
                 for case in batch:
                     due = getattr(case, field)
                     ratio = float(case.policy.warning_ratio) if case.policy_id else default_ratio
                     warn_at = _warn_at(case, due, ratio)
                     if due <= now:
-                        if _claim(case, deadline, "overdue", due):
-                            counts[f"{deadline}_overdue"] += 1
-                            _mark_overdue(case, deadline, due)
+                        continue
                     elif (
                         warn_at is not None
                         and warn_at <= now
@@ -165,39 +167,83 @@ def step_warn_and_overdue(now: dt.datetime) -> Counter:
     return counts
 
 
-def _mark_overdue(case: Case, deadline: str, due: dt.datetime) -> None:
-    if deadline == "handle" and not case.is_overdue:
-        Case.objects.filter(pk=case.pk).update(is_overdue=True)
-        case.is_overdue = True
-    _event(case, "overdue", "", {"deadline": deadline, "due_at": due.isoformat()})
-    if case.lead_unit_id is None:
+def _bulk_overdue(cases: list[Case], deadline: str, field: str, counts: Counter) -> None:
+    """Flag, record and announce a batch of newly overdue cases with a handful of statements:
+    effects, events and supervision orders in bulk; one digest notice per unit and one for the
+    dispatchers, instead of one per case."""
+    if not cases:
         return
-    SupervisionOrder.objects.get_or_create(
-        case=case,
-        reason=SupervisionOrder.Reason.OVERDUE,
-        deadline=deadline,
-        unit=case.lead_unit,
-        defaults={"opened_at": clock.now()},
+    at = clock.now()
+    DeadlineEffect.objects.bulk_create(
+        [
+            DeadlineEffect(
+                case_id=c.id, deadline=deadline, effect="overdue", due_at=getattr(c, field), at=at
+            )
+            for c in cases
+        ],
+        ignore_conflicts=True,
     )
-    title = _("Overdue: case %(number)s (%(what)s)") % {
-        "number": case.number,
-        "what": DEADLINE_LABELS[deadline],
-    }
-    key = f"overdue:{case.pk}:{deadline}:{due.isoformat()}"
-    notify_unit(
-        unit=case.lead_unit,
-        kind="overdue",
-        title=title,
-        url=f"/inbox/{case.number}/",
-        dedupe_key=key,
+    ids = [c.id for c in cases]
+    if deadline == "handle":
+        Case.objects.filter(id__in=ids, is_overdue=False).update(is_overdue=True)
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=c.id,
+                at=at,
+                action="overdue",
+                from_status=c.status,
+                to_status=c.status,
+                data={"deadline": deadline, "due_at": getattr(c, field).isoformat()},
+            )
+            for c in cases
+        ]
     )
+    SupervisionOrder.objects.bulk_create(
+        [
+            SupervisionOrder(
+                case_id=c.id,
+                reason=SupervisionOrder.Reason.OVERDUE,
+                deadline=deadline,
+                unit_id=c.lead_unit_id,
+                opened_at=at,
+            )
+            for c in cases
+            if c.lead_unit_id
+        ],
+        ignore_conflicts=True,
+    )
+    counts[f"{deadline}_overdue"] += len(cases)
+    what = DEADLINE_LABELS[deadline]
+    by_unit: dict[int, list[Case]] = {}
+    for case in cases:
+        if case.lead_unit_id:
+            by_unit.setdefault(case.lead_unit_id, []).append(case)
+    for unit_cases in by_unit.values():
+        first = unit_cases[0]
+        key = f"overdue:{deadline}:{first.lead_unit_id}:{first.pk}:{unit_cases[-1].pk}:{getattr(first, field).isoformat()}"
+        notify_unit(
+            unit=first.lead_unit,
+            kind="overdue",
+            title=_digest_title(unit_cases, what),
+            body="\n".join(c.number for c in unit_cases),
+            url=f"/inbox/{first.number}/" if len(unit_cases) == 1 else "/inbox/",
+            dedupe_key=key,
+        )
     notify_role(
         role=Membership.Role.DISPATCHER,
         kind="overdue",
-        title=title,
-        url=f"/dispatch/case/{case.number}/",
-        dedupe_key=key,
+        title=_digest_title(cases, what),
+        body="\n".join(c.number for c in cases),
+        url=f"/dispatch/case/{cases[0].number}/" if len(cases) == 1 else "/dispatch/?tab=overdue",
+        dedupe_key=f"overdue:{deadline}:centre:{cases[0].pk}:{cases[-1].pk}:{getattr(cases[0], field).isoformat()}",
     )
+
+
+def _digest_title(cases: list[Case], what: str) -> str:
+    if len(cases) == 1:
+        return _("Overdue: case %(number)s (%(what)s)") % {"number": cases[0].number, "what": what}
+    return _("Overdue: %(count)d cases (%(what)s)") % {"count": len(cases), "what": what}
 
 
 def step_escalate(now: dt.datetime) -> Counter:
