@@ -1,0 +1,94 @@
+"""Resident pages on a phone-sized screen: file a complaint after seeing a duplicate hint, and
+axe-core (vendored, run in Debian chromium) finds no serious or critical violation."""
+
+from pathlib import Path
+
+import pytest
+
+from cases.models import Case
+from tests.cases.factories import case_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+PHONE = {"width": 390, "height": 844}
+
+
+def serious_violations(page) -> list[str]:
+    page.evaluate(AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.fixture
+def phone_page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(
+            locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.base_url = live_server.url
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_file_after_duplicate_hint_on_a_phone(phone_page, world):
+    page = phone_page
+    existing = case_in(world, "dispatched", title="多福巷路面塌陷")
+    page.goto(page.base_url + "/cases/new/")
+    page.select_option("#id_category", str(world.department_category.pk))
+    page.select_option("#id_region", str(world.community.pk))
+    page.wait_for_selector("#duplicate-hint:not([hidden])")
+    assert existing.number in page.inner_html("#duplicate-list")
+    # The page fits the phone: no horizontal scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.fill("#id_title", "多福巷又有一处塌陷")
+    page.fill("#id_description", "另一处路面塌陷，在12号对面。")
+    page.fill("#id_reporter_phone", "13812345678")
+    page.click("form.case-form button[type=submit]")
+    number = page.text_content("[data-case-number]").strip()
+    assert Case.objects.filter(number=number).exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/cases/new/",
+        "/cases/track/",
+        "/public/cases/",
+        "/public/map/",
+        "/public/cases/{number}/",
+        "/accounts/login/",
+    ],
+)
+def test_resident_pages_have_no_serious_accessibility_violations(phone_page, world, path):
+    case = case_in(world, "replied")
+    page = phone_page
+    page.goto(page.base_url + path.format(number=case.number))
+    page.wait_for_load_state("networkidle")
+    assert serious_violations(page) == []
