@@ -92,3 +92,18 @@ def test_resident_pages_have_no_serious_accessibility_violations(phone_page, wor
     page.goto(page.base_url + path.format(number=case.number))
     page.wait_for_load_state("networkidle")
     assert serious_violations(page) == []
+
+
+def test_logged_in_resident_pages_have_no_serious_accessibility_violations(phone_page, world):
+    case = case_in(world, "replied")  # filed by world.resident, with a pending revisit
+    page = phone_page
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", "resident")
+    page.fill("#id_password", "pass-1234-word")
+    page.keyboard.press("Enter")  # the form works from the keyboard
+    page.wait_for_load_state()
+    for path in ("/cases/mine/", f"/cases/{case.number}/", "/notifications/", "/council/"):
+        page.goto(page.base_url + path)
+        page.wait_for_load_state("networkidle")
+        assert serious_violations(page) == [], path
+    assert page.url.endswith("/council/")
