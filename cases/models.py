@@ -282,6 +282,11 @@ class Case(models.Model):
                 condition=Q(status="dispatched"),
             ),
             models.Index(
+                fields=["contact_due_at"],
+                name="case_uncontacted_due_idx",
+                condition=Q(status__in=["dispatched", "signed"]),
+            ),
+            models.Index(
                 fields=["revisit_due_at"],
                 name="case_replied_revisit_due_idx",
                 condition=Q(status="replied"),
