@@ -27,7 +27,7 @@ from civic.models import Membership, Notification, Unit
 from civic.notify.services import notify_role, notify_unit
 
 from . import services
-from .models import Case, CaseEvent, DeadlineEffect, Status, SupervisionOrder
+from .models import Case, CaseEvent, DeadlineEffect, Status, SupervisionOrder, TimeLimitPolicy
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -256,24 +256,35 @@ def _digest_title(cases: list[Case], what: str) -> str:
 def step_escalate(now: dt.datetime) -> Counter:
     """督办 → district: a case long past its handling deadline goes up (Art. 20)."""
     counts: Counter = Counter()
-    last_id = 0
+    # N working days are at least N calendar days: cases due more recently cannot be ripe yet,
+    # so they are not even read (keeps the sweep cheap while many cases are freshly overdue).
+    min_days = min(TimeLimitPolicy.objects.values_list("escalate_after_days", flat=True), default=3)
+    latest_due = now - dt.timedelta(days=min_days)
+    escalated = DeadlineEffect.objects.filter(
+        case=OuterRef("pk"), deadline="handle", effect="escalated", due_at=OuterRef("handle_due_at")
+    )
+    last_id, last_due = 0, None
     while True:
         with transaction.atomic():
+            after = Q()
+            if last_due is not None:
+                after = Q(handle_due_at__gt=last_due) | Q(handle_due_at=last_due, id__gt=last_id)
             batch = list(
                 _locked(
                     Case.objects.filter(
+                        after,
                         status__in=DEADLINES["handle"][1],
                         is_overdue=True,
-                        id__gt=last_id,
-                        handle_due_at__lte=now,
+                        handle_due_at__lte=latest_due,
                     )
+                    .exclude(Exists(escalated))
                     .select_related("policy", "lead_unit", "region__parent__parent")
-                    .order_by("id")
+                    .order_by("handle_due_at", "id")
                 )[:BATCH]
             )
             if not batch:
                 break
-            last_id = batch[-1].id
+            last_id, last_due = batch[-1].id, batch[-1].handle_due_at
             for case in batch:
                 days = case.policy.escalate_after_days if case.policy_id else 3
                 if calendar.add_working_days(case.handle_due_at, days) > now:
