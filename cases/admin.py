@@ -168,12 +168,10 @@ class Open311ClientAdmin(admin.ModelAdmin):
     actions = ["revoke", "issue_new_key"]
 
     def save_model(self, request, obj, form, change):
-        from .open311.services import _hash_key, secrets
+        from .open311.services import open311_client_assign_key
 
         if not change:
-            key = f"o311-{secrets.token_urlsafe(24)}"
-            obj.key_prefix = key[:8]
-            obj.key_hash = _hash_key(key)
+            key = open311_client_assign_key(client=obj, save=False)
             messages.warning(request, _("The new API key, shown only now: %(key)s") % {"key": key})
         super().save_model(request, obj, form, change)
 
@@ -186,13 +184,10 @@ class Open311ClientAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Issue a new key (the old one stops working)"))
     def issue_new_key(self, request, queryset):
-        from .open311.services import _hash_key, secrets
+        from .open311.services import open311_client_assign_key
 
         for client in queryset:
-            key = f"o311-{secrets.token_urlsafe(24)}"
-            client.key_prefix, client.key_hash = key[:8], _hash_key(key)
-            client.active, client.revoked_at = True, None
-            client.save()
+            key = open311_client_assign_key(client=client)
             messages.warning(
                 request,
                 _("New key for %(name)s, shown only now: %(key)s")

@@ -25,14 +25,26 @@ def _hash_key(key: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), key.strip().encode(), hashlib.sha256).hexdigest()
 
 
+def open311_client_assign_key(
+    *, client: Open311Client, key: str | None = None, save: bool = True
+) -> str:
+    """Give a client a fresh key (the old one stops working) and reactivate it. The key is
+    returned once; only its prefix and hash are stored. `save=False` for an unsaved client."""
+    key = key or f"o311-{secrets.token_urlsafe(24)}"
+    client.key_prefix, client.key_hash = key[:8], _hash_key(key)
+    client.active, client.revoked_at = True, None
+    if save:
+        client.save(update_fields=["key_prefix", "key_hash", "active", "revoked_at"])
+    return key
+
+
 def open311_client_create(
     *, name: str, contact_email: str = "", key: str | None = None
 ) -> tuple[Open311Client, str]:
     """Issue a key for a client. The key is returned once; only its hash is stored."""
-    key = key or f"o311-{secrets.token_urlsafe(24)}"
-    client = Open311Client.objects.create(
-        name=name, contact_email=contact_email, key_prefix=key[:8], key_hash=_hash_key(key)
-    )
+    client = Open311Client(name=name, contact_email=contact_email)
+    key = open311_client_assign_key(client=client, key=key, save=False)
+    client.save()
     return client, key
 
 

@@ -397,3 +397,44 @@ def test_third_party_georeport_client_reads_services_and_requests(live_server, w
         single = api.get_service_request(case.number)
         assert single["service_request_id"] == case.number
         assert single["agency_responsible"] == world.department.name
+
+
+def test_admin_issues_and_rotates_keys_shown_once(client, world):
+    from cases.models import Open311Client
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/cases/open311client/add/",
+        {"name": "app", "requests_per_minute": 30, "active": "on"},
+        follow=True,
+    )
+    key = response.content.decode().split("o311-")[1].split("<")[0].split()[0]
+    row = Open311Client.objects.get(name="app")
+    assert f"o311-{key}".startswith(row.key_prefix) and f"o311-{key}" not in row.key_hash
+    assert (
+        post(
+            client,
+            f"o311-{key}",
+            service_code=world.department_category.code,
+            address_id=world.community.code,
+            description="x",
+        ).status_code
+        == 201
+    )
+    client.post(
+        "/admin/cases/open311client/",
+        {"action": "issue_new_key", "_selected_action": [row.pk]},
+        follow=True,
+    )
+    assert (
+        post(
+            client,
+            f"o311-{key}",
+            service_code=world.department_category.code,
+            address_id=world.community.code,
+            description="x",
+        ).status_code
+        == 403
+    )
