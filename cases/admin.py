@@ -5,6 +5,7 @@ from .models import (
     Case,
     CaseEvent,
     ExtensionRequest,
+    PersonalDataAccess,
     ReturnRequest,
     Revisit,
     SupervisionOrder,
@@ -75,6 +76,26 @@ class CaseEventAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["case__number", "note"]
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """Who saw which resident's contact data, where and when: read-only, like the audit trail."""
+
+    list_display = ["at", "user", "case", "surface", "path", "ip"]
+    list_filter = ["surface"]
+    search_fields = ["case__number", "user__username"]
+    date_hierarchy = "at"
+    list_select_related = ["user", "case"]
 
     def has_add_permission(self, request):
         return False

@@ -665,6 +665,7 @@ class CaseNumberSequence(models.Model):
 
 
 from .models_open311 import Open311Client, Open311Request, ServiceAttribute  # noqa: E402, F401
+from .models_privacy import PersonalDataAccess  # noqa: E402, F401
 from .models_public import Follow, MeToo, PublicText, ReplyTemplate  # noqa: E402, F401
 
 

@@ -30,8 +30,8 @@ from civic.errors import (
 )
 from civic.roles import HANDLING_ROLES
 
-from . import forms, masking, rules, selectors, services
-from .models import Assignment, Case, Channel, RequestState, Status
+from . import forms, privacy, rules, selectors, services
+from .models import Assignment, Case, Channel, PersonalDataAccess, RequestState, Status
 
 TRACK_LIMIT_PER_MINUTE = 10
 DUE_SOON_HOURS = 24
@@ -61,26 +61,9 @@ def _apply_error(request, exc: ApplicationError, form=None) -> int:
     return 400
 
 
-def contact_view(user, case: Case) -> dict:
-    """Reporter contact data: full for those who need it, masked for everyone else."""
-    full = user.is_authenticated and rules.can_see_personal_data.test(user, case)
-    if case.anonymous:
-        return {"anonymous": True}
-    if full:
-        return {
-            "name": case.reporter_name,
-            "phone": case.reporter_phone,
-            "email": case.reporter_email,
-            "address": case.address,
-            "full": True,
-        }
-    return {
-        "name": masking.mask_name(case.reporter_name),
-        "phone": masking.mask_phone(case.reporter_phone),
-        "email": masking.mask_email(case.reporter_email),
-        "address": masking.mask_address(case.address),
-        "full": False,
-    }
+def contact_view(request, case: Case, *, surface: str) -> dict:
+    """Reporter contact data: full (and the view audited) for those who need it, else masked."""
+    return privacy.contact(case, full=privacy.reveal_personal_data(request, case, surface=surface))
 
 
 def _deadline_badge(case: Case) -> str:
@@ -262,7 +245,7 @@ def _render_resident_case(request, case, *, revisit_form=None, reopen_form=None,
         "cases/case_resident.html",
         {
             "case": case,
-            "contact": contact_view(request.user, case),
+            "contact": contact_view(request, case, surface=PersonalDataAccess.Surface.WEB_UNIT),
             "timeline": _timeline(case, public=True),
             "replies": case.replies.order_by("created_at"),
             "revisit_form": revisit_form or (forms.RevisitForm() if pending else None),
@@ -475,7 +458,7 @@ def _render_centre_case(request, case, *, errors=None, status=200):
     pending_revisit = selectors.pending_revisit(case)
     context = {
         "case": case,
-        "contact": contact_view(request.user, case),
+        "contact": contact_view(request, case, surface=PersonalDataAccess.Surface.WEB_CENTRE),
         "timeline": _timeline(case, public=False),
         "assignments": case.assignments.select_related("unit").order_by("dispatched_at"),
         "replies": case.replies.order_by("created_at"),
@@ -650,7 +633,7 @@ def _render_unit_case(request, case, *, errors=None, status=200):
         "cases/case_unit.html",
         {
             "case": case,
-            "contact": contact_view(request.user, case),
+            "contact": contact_view(request, case, surface=PersonalDataAccess.Surface.WEB_UNIT),
             "timeline": _timeline(case, public=False),
             "assignments": case.assignments.select_related("unit").order_by("dispatched_at"),
             "replies": case.replies.order_by("created_at"),

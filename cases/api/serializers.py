@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from civic.models import Category, Region, Unit
 
-from .. import masking, rules
+from .. import masking
 from ..models import (
     NOT_DISPATCHED_OUTCOMES,
     Assignment,
@@ -75,7 +75,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
-    """A case; reporter data masked unless the viewer needs it (rules.can_see_personal_data)."""
+    """A case; reporter data masked unless the view revealed it (see `_full`)."""
 
     category = CategorySerializer(read_only=True)
     region = RegionSerializer(read_only=True)
@@ -122,12 +122,12 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
     def _full(self, obj) -> bool:
+        """Full values for the reporter, and for cases the view revealed (and audited) via
+        `cases.privacy.reveal_personal_data`; lists reveal nothing."""
         request = self.context.get("request")
-        return bool(
-            request
-            and request.user.is_authenticated
-            and rules.can_see_personal_data.test(request.user, obj)
-        )
+        if request and request.user.is_authenticated and obj.reporter_id == request.user.id:
+            return True
+        return obj.pk in self.context.get("revealed_case_ids", ())
 
     def get_reporter(self, obj) -> dict:
         if obj.anonymous:

@@ -26,9 +26,9 @@ from civic import roles
 from civic.errors import ConflictError
 from civic.models import Category, Unit
 
-from .. import rules, selectors, services
+from .. import privacy, rules, selectors, services
 from ..errors import NotAllowed
-from ..models import Case, Channel, IntakeKey, RequestState
+from ..models import Case, Channel, IntakeKey, PersonalDataAccess, RequestState
 from . import serializers as s
 from .filters import CaseFilter
 
@@ -94,7 +94,17 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _done(self, case: Case, code=status.HTTP_200_OK) -> Response:
         case = Case.objects.select_related("category", "region", "lead_unit").get(pk=case.pk)
-        return Response(s.CaseSerializer(case, context={"request": self.request}).data, status=code)
+        return Response(self._serialize(case), status=code)
+
+    def _serialize(self, case: Case) -> dict:
+        revealed = privacy.reveal_personal_data(
+            self.request, case, surface=PersonalDataAccess.Surface.API
+        )
+        context = {"request": self.request, "revealed_case_ids": {case.pk} if revealed else ()}
+        return s.CaseSerializer(case, context=context).data
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._serialize(self.get_object()))
 
     @extend_schema(
         summary="File a case (residents, anonymous callers, operators)",
