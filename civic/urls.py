@@ -28,5 +28,7 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("council.urls")),
 ]
+handler500 = "civic.unavailable.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
