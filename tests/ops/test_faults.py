@@ -9,6 +9,7 @@ service must resume without being restarted.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -85,10 +86,8 @@ class PrivateCluster:
         self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
     @property
