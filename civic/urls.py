@@ -1,10 +1,20 @@
+from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from . import views
+
+# Swagger UI and ReDoc set inline styles (ReDoc injects <style>, and searches in a blob: worker).
+# Only these two pages relax style-src; scripts stay 'self' everywhere (the split Swagger view
+# serves its start-up script as a file).
+docs_csp = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})
 
 api_v1 = [
     path("", include("cases.api.urls")),
@@ -21,8 +31,12 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("open311/v2/", include("cases.open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path(
+        "api/docs/",
+        docs_csp(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path("api/redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("", include("cases.urls")),
     path("", include("cases.urls_public")),
     path("", include("assessment.urls")),

@@ -1,7 +1,7 @@
 """Shared fixtures and the rules for tests that need real services.
 
-Tests marked `postgres`, `redis` or `browser` need PostgreSQL, a Redis broker or Debian's
-chromium. Outside CI they skip with the reason; with CI=true a missing service is a failure,
+Tests marked `postgres`, `redis`, `browser` or `faults` need PostgreSQL, a Redis broker, Debian's
+chromium or PostgreSQL's server binaries. Outside CI they skip with the reason; with CI=true a missing service is a failure,
 so CI can never pass by skipping what it was meant to prove.
 """
 
@@ -51,7 +51,20 @@ def _browser_reason() -> str | None:
     return None
 
 
-_CHECKS = {"postgres": _postgres_reason, "redis": _redis_reason, "browser": _browser_reason}
+def _faults_reason() -> str | None:
+    import glob
+
+    if not glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"):
+        return "needs PostgreSQL's server binaries (apt-get install postgresql) to restart one"
+    return None
+
+
+_CHECKS = {
+    "postgres": _postgres_reason,
+    "redis": _redis_reason,
+    "browser": _browser_reason,
+    "faults": _faults_reason,
+}
 
 
 def pytest_runtest_setup(item):

@@ -1,0 +1,90 @@
+"""Content-Security-Policy: every page is served under a policy without inline script or
+style, and no page relies on inline script, event-handler attributes or style attributes (which
+the policy would block in the browser)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.cases.factories import case_in
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+HANDLER_ATTRIBUTE = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle\s*=", re.I)
+
+
+def _directives(header: str) -> dict[str, list[str]]:
+    parts = (p.strip().split() for p in header.split(";") if p.strip())
+    return {p[0]: p[1:] for p in parts}
+
+
+def check_page(client, user, url):
+    if user is not None:
+        client.force_login(user)
+    else:
+        client.logout()
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    policy = _directives(response["Content-Security-Policy"])
+    for directive in ("default-src", "script-src", "style-src"):
+        assert policy[directive] == ["'self'"], (url, directive, policy.get(directive))
+    assert policy["frame-ancestors"] == ["'none'"]
+    body = response.content.decode()
+    assert not INLINE_SCRIPT.search(body), f"inline <script> on {url}"
+    assert not HANDLER_ATTRIBUTE.search(body), f"event-handler attribute on {url}"
+    assert not STYLE_ATTRIBUTE.search(body), f"style attribute on {url}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/cases/new/",
+        "/cases/track/",
+        "/public/cases/",
+        "/public/map/",
+        "/boards/",
+        "/accounts/login/",
+    ],
+)
+def test_public_pages_run_under_a_strict_policy(client, db, url):
+    check_page(client, None, url)
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_api_docs_relax_only_inline_style(client, db, url):
+    response = client.get(url)
+    policy = _directives(response["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert not INLINE_SCRIPT.search(response.content.decode())
+
+
+def test_staff_and_resident_pages_run_under_a_strict_policy(client, world):
+    case = case_in(world, "in_progress")
+    n = case.number
+    for user, url in [
+        (world.resident, reverse("cases:mine")),
+        (world.resident, reverse("cases:tracked", kwargs={"number": n})),
+        (world.operator, reverse("cases:console")),
+        (world.dispatcher, reverse("cases:queues")),
+        (world.dispatcher, reverse("cases:centre_case", kwargs={"number": n})),
+        (world.handler, reverse("cases:inbox")),
+        (world.handler, reverse("cases:unit_case", kwargs={"number": n})),
+        (world.handler, reverse("notifications")),
+        (world.street_official, reverse("cases:whistles")),
+        (world.community_worker, reverse("council:index")),
+    ]:
+        check_page(client, user, url)
+
+
+def test_the_policy_also_covers_error_pages_and_the_admin(client, world, django_user_model):
+    response = client.get("/cases/00000000000/")
+    assert response.status_code == 404
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x-Secret-1")
+    client.force_login(admin)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert _directives(response["Content-Security-Policy"])["script-src"] == ["'self'"]
