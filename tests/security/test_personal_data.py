@@ -112,15 +112,16 @@ def test_access_records_cannot_be_changed_or_deleted(api_client, world):
 
 @pytest.mark.postgres
 def test_database_refuses_tampering_with_access_records(api_client, world):
-    from django.db import connection, transaction
-    from django.db.utils import InternalError
+    from django.db import DatabaseError, connection, transaction
 
     if connection.vendor != "postgresql":
         pytest.skip("trigger exists on PostgreSQL only")
     case = case_in(world, "dispatched")
     _api_phone(api_client, world.handler, case.number)
-    with pytest.raises(InternalError), transaction.atomic(), connection.cursor() as cursor:
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM cases_personaldataaccess")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_personaldataaccess SET surface = 'web_unit'")
     assert PersonalDataAccess.objects.count() == 1
 
 
