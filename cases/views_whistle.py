@@ -12,7 +12,7 @@ from civic.errors import ApplicationError, NotFoundError
 from civic.models import Unit
 from civic.roles import HANDLING_ROLES, Role
 
-from . import whistles
+from . import masking, whistles
 from .models import Case
 from .models_whistle import WhistleSummons
 from .whistle_rules import can_close_whistle
@@ -227,5 +227,11 @@ def resident_request_detail(request, pk):
     return render(
         request,
         "cases/whistles/request_detail.html",
-        {"req": req, "is_street": is_street, "units": _summonable_units()},
+        {
+            "req": req,
+            "is_street": is_street,
+            "units": _summonable_units(),
+            # The whistle's place is shown to every summoned unit: street level, no door number.
+            "place_suggestion": masking.mask_address(req.case.address).rstrip("*"),
+        },
     )

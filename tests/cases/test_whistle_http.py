@@ -187,6 +187,9 @@ def test_resident_whistle_on_the_web_declined_by_street(world):
     resident.post(f"/whistles/requests/new/?case={case.pk}", {"reason": "没修好"})
     req = ResidentWhistleRequest.objects.get()
     assert _web(world.other_resident).get(f"/whistles/requests/{req.pk}/").status_code == 404
+    # The street sees where (street level) to whistle, not the resident's door number.
+    street_page = _web(world.street_official).get(f"/whistles/requests/{req.pk}/").content.decode()
+    assert 'value="多福巷"' in street_page and "12号3单元" not in street_page
     # The resident cannot decide their own request.
     resident.post(f"/whistles/requests/{req.pk}/", {"decision": "accept"})
     req.refresh_from_db()
