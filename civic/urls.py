@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("cases.api.urls")),
     path("", include("assessment.api.urls")),
     path("", include("council.api.urls")),
+    path("", include("themes.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", include("cases.urls_public")),
     path("", include("assessment.urls")),
     path("", include("council.urls")),
+    path("themes/", include("themes.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
