@@ -30,7 +30,8 @@ def themes_visible_to(user) -> QuerySet[Theme]:
 
 
 def themes_with_progress(qs: QuerySet[Theme]) -> QuerySet[Theme]:
-    return qs.annotate(
+    # Meta.ordering does not apply to aggregating queries: order explicitly.
+    return qs.order_by("-month", "-created_at", "-pk").annotate(
         milestones_total=Count("milestones", distinct=True),
         milestones_done=Count(
             "milestones", filter=Q(milestones__done_at__isnull=False), distinct=True
