@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Milestone, ProactiveSuggestion, Theme, ThemeCase, ThemeEvent
+from .models import Milestone, ProactiveSuggestion, Theme, ThemeEvent
 
 
 class MilestoneInline(admin.TabularInline):

@@ -28,7 +28,9 @@ class ThemeFieldsForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    goals = forms.CharField(label=_("Goals"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    goals = forms.CharField(
+        label=_("Goals"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
     keywords = forms.CharField(
         label=_("Keywords for matching new cases (separated by spaces)"),
         max_length=300,
@@ -102,9 +104,7 @@ class MilestoneDoneForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    unit = forms.ModelChoiceField(
-        queryset=Unit.objects.none(), label=_("Unit"), required=False
-    )
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Unit"), required=False)
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
     def __init__(self, *args, **kwargs):

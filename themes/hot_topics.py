@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from assessment.services import month_bounds, parse_month
 from cases.models import Case
 from cases.public import PRIVATE_OUTCOMES
 from cases.routing import text as router_text
+from civic.errors import DomainValidationError
 from civic.models import Category, Region
 
 MAX_CASES = 5000
@@ -79,6 +81,15 @@ class Analysis:
 
     def topic(self, key: str) -> HotTopic | None:
         return next((t for t in self.topics if t.key == key), None)
+
+
+def parse_month_bounded(value) -> dt.date:
+    """parse_month, limited to years the data can hold (no date overflow at the edges)."""
+    month = parse_month(value)
+    if not 1990 <= month.year <= 2100:
+        msg = _("Give a month between 1990 and 2100.")
+        raise DomainValidationError(msg, extra={"fields": {"month": [msg]}})
+    return month
 
 
 def previous_month(month: dt.date) -> dt.date:
@@ -147,7 +158,7 @@ def analyse(
     month, region: Region | None = None, *, limit: int = MAX_CASES, top: int = MAX_GROUPS
 ) -> Analysis:
     """The hot topics of `month` (a date or "YYYY-MM"), optionally within a region subtree."""
-    month = parse_month(month)
+    month = parse_month_bounded(month)
     rows = _cases(month, region, limit)
     capped = len(rows) > limit
     rows = rows[:limit]
@@ -207,7 +218,9 @@ def analyse(
     topics.sort(key=lambda t: (-t.weight, -t.spread, t.key))
     topics = topics[:top]
     _growth(topics, vectorizer, previous_month(month), region, limit)
-    topics.sort(key=lambda t: (-t.weight, -(t.growth if t.growth is not None else 99), -t.spread, t.key))
+    topics.sort(
+        key=lambda t: (-t.weight, -(t.growth if t.growth is not None else 99), -t.spread, t.key)
+    )
     _decorate(topics, rows, members_index={r["pk"]: i for i, r in enumerate(rows)}, matrix=matrix)
     for rank, topic in enumerate(topics, start=1):
         topic.rank = rank
@@ -224,14 +237,14 @@ def _growth(topics: list[HotTopic], vectorizer, month: dt.date, region, limit: i
         centroids = np.vstack([t.centroid for t in topics])
         sims = np.asarray(previous @ centroids.T)
         best = sims.argmax(axis=1)
-        counts = Counter(int(b) for b, s in zip(best, sims.max(axis=1), strict=True) if s >= THRESHOLD)
+        counts = Counter(
+            int(b) for b, s in zip(best, sims.max(axis=1), strict=True) if s >= THRESHOLD
+        )
     else:
         counts = Counter()
     for k, topic in enumerate(topics):
         topic.previous = counts.get(k, 0)
-        topic.growth = (
-            (topic.count - topic.previous) / topic.previous if topic.previous else None
-        )
+        topic.growth = (topic.count - topic.previous) / topic.previous if topic.previous else None
 
 
 def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
@@ -243,20 +256,20 @@ def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
         centre = members_index[ids[0]]
         others = [members_index[i] for i in ids[1:]]
         closeness = (matrix[others] @ matrix[centre].T).toarray().ravel() if others else []
-        picked = [ids[0]] + [ids[1:][k] for k in np.argsort(-np.asarray(closeness), kind="stable")[:2]]
+        picked = [ids[0]] + [
+            ids[1:][k] for k in np.argsort(-np.asarray(closeness), kind="stable")[:2]
+        ]
         topic.representatives = picked  # replaced below by Representative rows
         wanted.extend(picked)
-    cases = {
-        c.pk: c
-        for c in Case.objects.filter(pk__in=wanted).select_related("public_text")
-    }
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=wanted).select_related("public_text")}
     names = dict(
-        Category.objects.filter(pk__in=[t.category_id for t in topics if t.category_id]).values_list(
-            "pk", "name"
-        )
+        Category.objects.filter(
+            pk__in=[t.category_id for t in topics if t.category_id]
+        ).values_list("pk", "name")
     )
     for topic in topics:
         topic.representatives = [
-            Representative(cases[pk].number, public_title(cases[pk])) for pk in topic.representatives
+            Representative(cases[pk].number, public_title(cases[pk]))
+            for pk in topic.representatives
         ]
         topic.category_name = names.get(topic.category_id, "")

@@ -37,9 +37,7 @@ def themes_with_progress(qs: QuerySet[Theme]) -> QuerySet[Theme]:
             "milestones", filter=Q(milestones__done_at__isnull=False), distinct=True
         ),
         cases_total=Count("links", distinct=True),
-        cases_closed=Count(
-            "links", filter=Q(links__case__status=Status.CLOSED), distinct=True
-        ),
+        cases_closed=Count("links", filter=Q(links__case__status=Status.CLOSED), distinct=True),
     )
 
 

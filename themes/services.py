@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
-from assessment.services import month_bounds, parse_month
+from assessment.services import month_bounds
 from cases import services as case_services
 from cases.models import Case, Channel, Kind
 from cases.selectors import route_proposal
@@ -131,7 +131,7 @@ def theme_create(
     description = _clean(description, field="description", max_length=5000, required=False)
     goals = _clean(goals, field="goals", max_length=5000, required=False)
     keywords = " ".join(_clean(keywords, field="keywords", max_length=300, required=False).split())
-    month = parse_month(month)
+    month = hot_topics.parse_month_bounded(month)
     lead_unit = _check_unit(lead_unit, "lead_unit")
     co_units = [_check_unit(u, "co_units") for u in co_units if u.pk != lead_unit.pk]
     items = _clean_milestones(milestones)
@@ -393,12 +393,17 @@ def theme_link_new_case(*, case: Case) -> list[int]:
         return []
     text = f"{case.title} {case.description}"
     matched = [
-        t.pk for t in themes if theme_matches(t, category=case.category, region=case.region, text=text)
+        t.pk
+        for t in themes
+        if theme_matches(t, category=case.category, region=case.region, text=text)
     ]
     if matched:
         now = clock.now()
         ThemeCase.objects.bulk_create(
-            [ThemeCase(theme_id=pk, case=case, how=ThemeCase.How.AUTO, linked_at=now) for pk in matched],
+            [
+                ThemeCase(theme_id=pk, case=case, how=ThemeCase.How.AUTO, linked_at=now)
+                for pk in matched
+            ],
             ignore_conflicts=True,
         )
     return matched
@@ -409,9 +414,7 @@ def theme_link_matching(*, theme: Theme, limit: int = MAX_LINK_SCAN) -> int:
     cases received since the theme became active and link the matching ones. Idempotent."""
     if theme.status != Theme.Status.ACTIVE or theme.activated_at is None:
         return 0
-    qs = Case.objects.filter(received_at__gte=theme.activated_at).exclude(
-        channel=Channel.PROACTIVE
-    )
+    qs = Case.objects.filter(received_at__gte=theme.activated_at).exclude(channel=Channel.PROACTIVE)
     if theme.region_id:
         qs = qs.filter(region__path__startswith=theme.region.path)
     if theme.category_id:
@@ -468,7 +471,7 @@ def suggestions_generate(
     At most PROACTIVE_MAX_PER_MONTH, highest score first. Idempotent: one row per month,
     category and region (a database constraint); existing rows are never touched. Returns the
     rows created by this call."""
-    month = parse_month(month)
+    month = hot_topics.parse_month_bounded(month)
     start, _end = month_bounds(month)
     as_of = min(as_of or clock.now(), start)
     years = settings.PROACTIVE_YEARS
@@ -513,9 +516,10 @@ def suggestions_generate(
             continue
         score = average + max(e["recent"] - e["before"], 0)
         figures = {
-            "seasonal": {str(y): e["seasonal"].get(y, 0) for y in sorted(
-                month.year - b for b in range(1, years + 1)
-            )},
+            "seasonal": {
+                str(y): e["seasonal"].get(y, 0)
+                for y in sorted(month.year - b for b in range(1, years + 1))
+            },
             "seasonal_average": round(average, 1),
             "recent": e["recent"],
             "before": e["before"],

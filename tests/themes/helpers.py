@@ -51,7 +51,7 @@ def file_month(world, year: int = 2026, month: int = 10) -> dict[str, list]:
         received_at=at(year, month, 20),
     )
     cases["other"].append(case)
-    prev = (dt.date(year, month, 1) - dt.timedelta(days=1))
+    prev = dt.date(year, month, 1) - dt.timedelta(days=1)
     case, _code = file_case(
         world,
         title="路面塌陷",

@@ -70,7 +70,7 @@ def test_me_too_weighs_in_the_rank(world):
     cases = file_month(world)
     for user in (world.resident, world.other_resident, world.viewer, world.handler, world.operator):
         me_too_add(case=cases["vendors"][0], user=user)
-    road, vendors = hot_topics.analyse("2026-10").topics[::-1]
+    _road, vendors = hot_topics.analyse("2026-10").topics[::-1]
     assert vendors.me_too == 5 and vendors.weight == 8
     assert hot_topics.analyse("2026-10").topics[0].key == vendors.key
 

@@ -165,8 +165,13 @@ def test_suggestions_are_visible_to_the_centre_and_the_suggested_unit(api_client
     _generate()
     url = "/api/v1/proactive-suggestions/"
     assert api_client.get(url).status_code in (401, 403)
-    for who, n in [("dispatcher", 1), ("operator", 1), ("handler", 1), ("other_handler", 0),
-                   ("resident", 0)]:
+    for who, n in [
+        ("dispatcher", 1),
+        ("operator", 1),
+        ("handler", 1),
+        ("other_handler", 0),
+        ("resident", 0),
+    ]:
         api_client.force_authenticate(getattr(world, who))
         assert len(api_client.get(url).json()["results"]) == n, who
     api_client.force_authenticate(world.dispatcher)

@@ -29,12 +29,12 @@ class SafePrimaryKeyField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(value)
 
 
-class NamedSerializer(serializers.Serializer):
+class ThemeNamedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class RepresentativeSerializer(serializers.Serializer):
+class HotTopicRepresentativeSerializer(serializers.Serializer):
     number = serializers.CharField()
     title = serializers.CharField()
 
@@ -51,7 +51,7 @@ class HotTopicSerializer(serializers.Serializer):
     keywords = serializers.ListField(child=serializers.CharField())
     category_id = serializers.IntegerField(allow_null=True)
     category_name = serializers.CharField()
-    representatives = RepresentativeSerializer(many=True)
+    representatives = HotTopicRepresentativeSerializer(many=True)
 
 
 class HotTopicsSerializer(serializers.Serializer):
@@ -67,13 +67,13 @@ class HotTopicQuery(serializers.Serializer):
     region = SafePrimaryKeyField(queryset=Region.objects.all(), required=False, allow_null=True)
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class ThemeMilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
         fields = ["id", "title", "due_date", "done_at", "note"]
 
 
-class ProgressSerializer(serializers.Serializer):
+class ThemeProgressSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
     milestones_total = serializers.IntegerField()
     milestones_done = serializers.IntegerField()
@@ -86,9 +86,9 @@ class ThemeSerializer(serializers.ModelSerializer):
     month = serializers.CharField(source="month_label", read_only=True)
     region = serializers.SerializerMethodField()
     category = serializers.SerializerMethodField()
-    lead_unit = NamedSerializer(read_only=True)
-    co_units = NamedSerializer(many=True, read_only=True)
-    milestones = MilestoneSerializer(many=True, read_only=True)
+    lead_unit = ThemeNamedSerializer(read_only=True)
+    co_units = ThemeNamedSerializer(many=True, read_only=True)
+    milestones = ThemeMilestoneSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
 
     class Meta:
@@ -119,7 +119,7 @@ class ThemeSerializer(serializers.ModelSerializer):
     def get_category(self, theme) -> str | None:
         return theme.category.name if theme.category_id else None
 
-    @extend_schema_field(ProgressSerializer)
+    @extend_schema_field(ThemeProgressSerializer)
     def get_progress(self, theme) -> dict:
         p = selectors.progress_of(theme)
         return {
@@ -132,7 +132,7 @@ class ThemeSerializer(serializers.ModelSerializer):
         }
 
 
-class PublicCaseSerializer(serializers.Serializer):
+class ThemePublicCaseSerializer(serializers.Serializer):
     number = serializers.CharField()
     title = serializers.CharField()
     category = serializers.CharField()
@@ -148,16 +148,16 @@ class ThemeDetailSerializer(ThemeSerializer):
     class Meta(ThemeSerializer.Meta):
         fields = [*ThemeSerializer.Meta.fields, "cases"]
 
-    @extend_schema_field(PublicCaseSerializer(many=True))
+    @extend_schema_field(ThemePublicCaseSerializer(many=True))
     def get_cases(self, theme) -> list[dict]:
         rows = selectors.theme_cases_public(theme)
-        return PublicCaseSerializer(rows, many=True).data
+        return ThemePublicCaseSerializer(rows, many=True).data
 
 
 _units = Unit.objects.filter(active=True)
 
 
-class MilestoneInput(serializers.Serializer):
+class ThemeMilestoneInput(serializers.Serializer):
     title = NoNulCharField(max_length=200)
     due_date = serializers.DateField()
 
@@ -171,10 +171,8 @@ class ThemeCreateInput(serializers.Serializer):
     goals = NoNulCharField(max_length=5000, required=False, allow_blank=True, default="")
     keywords = NoNulCharField(max_length=300, required=False, allow_blank=True, default="")
     region = SafePrimaryKeyField(queryset=Region.objects.all(), required=False, allow_null=True)
-    category = SafePrimaryKeyField(
-        queryset=Category.objects.all(), required=False, allow_null=True
-    )
-    milestones = MilestoneInput(many=True, required=False, default=list)
+    category = SafePrimaryKeyField(queryset=Category.objects.all(), required=False, allow_null=True)
+    milestones = ThemeMilestoneInput(many=True, required=False, default=list)
     activate = serializers.BooleanField(required=False, default=True)
 
 
@@ -194,19 +192,19 @@ class ThemeUpdateInput(serializers.Serializer):
     co_units = SafePrimaryKeyField(queryset=_units, many=True, required=False)
 
 
-class CloseInput(serializers.Serializer):
+class ThemeCloseInput(serializers.Serializer):
     summary = NoNulCharField(max_length=5000)
 
 
-class MilestoneDoneInput(serializers.Serializer):
+class ThemeMilestoneDoneInput(serializers.Serializer):
     note = NoNulCharField(max_length=500, required=False, allow_blank=True, default="")
 
 
 class SuggestionSerializer(serializers.ModelSerializer):
     month = serializers.CharField(source="month_label", read_only=True)
-    category = NamedSerializer(read_only=True)
-    region = NamedSerializer(read_only=True)
-    suggested_unit = NamedSerializer(read_only=True, allow_null=True)
+    category = ThemeNamedSerializer(read_only=True)
+    region = ThemeNamedSerializer(read_only=True)
+    suggested_unit = ThemeNamedSerializer(read_only=True, allow_null=True)
     reason = serializers.SerializerMethodField()
     case = serializers.SlugRelatedField(slug_field="number", read_only=True)
 
@@ -231,10 +229,10 @@ class SuggestionSerializer(serializers.ModelSerializer):
         return suggestion_reason(suggestion)
 
 
-class AcceptInput(serializers.Serializer):
+class SuggestionAcceptInput(serializers.Serializer):
     unit = SafePrimaryKeyField(queryset=_units, required=False, allow_null=True)
     note = NoNulCharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class DeclineInput(serializers.Serializer):
+class SuggestionDeclineInput(serializers.Serializer):
     reason = NoNulCharField(max_length=500)

@@ -140,7 +140,7 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     @extend_schema(
         summary="Close an active theme with a summary (dispatchers)",
-        request=s.CloseInput,
+        request=s.ThemeCloseInput,
         responses={200: s.ThemeDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
@@ -148,27 +148,27 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if not perms.can_manage_themes(request.user):
             raise PermissionDeniedError("Only the hotline centre's dispatchers manage themes.")
         theme = self._theme(pk)
-        d = _valid(s.CloseInput, request)
+        d = _valid(s.ThemeCloseInput, request)
         return self._render(services.theme_close(actor=request.user, theme=theme, **d))
 
     @extend_schema(
         summary="Add a milestone (dispatchers)",
-        request=s.MilestoneInput,
-        responses={201: s.MilestoneSerializer, **_errors(400, 403, 404, 409)},
+        request=s.ThemeMilestoneInput,
+        responses={201: s.ThemeMilestoneSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def milestones(self, request, pk=None):
         if not perms.can_manage_themes(request.user):
             raise PermissionDeniedError("Only the hotline centre's dispatchers manage themes.")
         theme = self._theme(pk)
-        d = _valid(s.MilestoneInput, request)
+        d = _valid(s.ThemeMilestoneInput, request)
         milestone = services.milestone_add(actor=request.user, theme=theme, **d)
-        return Response(s.MilestoneSerializer(milestone).data, status=201)
+        return Response(s.ThemeMilestoneSerializer(milestone).data, status=201)
 
     @extend_schema(
         summary="Mark a milestone done (the theme's units, or dispatchers)",
-        request=s.MilestoneDoneInput,
-        responses={200: s.MilestoneSerializer, **_errors(400, 403, 404, 409)},
+        request=s.ThemeMilestoneDoneInput,
+        responses={200: s.ThemeMilestoneSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(
         detail=True,
@@ -180,9 +180,9 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         theme = self._theme(pk)
         milestone = get_object_or_404(Milestone, pk=milestone_id, theme=theme)
         milestone.theme = theme
-        d = _valid(s.MilestoneDoneInput, request)
+        d = _valid(s.ThemeMilestoneDoneInput, request)
         milestone = services.milestone_done(actor=request.user, milestone=milestone, **d)
-        return Response(s.MilestoneSerializer(milestone).data)
+        return Response(s.ThemeMilestoneSerializer(milestone).data)
 
 
 @extend_schema_view(
@@ -198,9 +198,7 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="One proactive suggestion", responses={200: s.SuggestionSerializer, **_errors(404)}
     ),
 )
-class SuggestionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.SuggestionSerializer
     permission_classes = [permissions.IsAuthenticated]
     lookup_value_regex = r"[0-9]{1,9}"
@@ -218,24 +216,24 @@ class SuggestionViewSet(
 
     @extend_schema(
         summary="Accept: a proactive case is created and dispatched to the unit",
-        request=s.AcceptInput,
+        request=s.SuggestionAcceptInput,
         responses={200: s.SuggestionSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         suggestion = self.get_object()
-        d = _valid(s.AcceptInput, request)
+        d = _valid(s.SuggestionAcceptInput, request)
         suggestion = services.suggestion_accept(actor=request.user, suggestion=suggestion, **d)
         return Response(s.SuggestionSerializer(suggestion).data)
 
     @extend_schema(
         summary="Decline, with a reason",
-        request=s.DeclineInput,
+        request=s.SuggestionDeclineInput,
         responses={200: s.SuggestionSerializer, **_errors(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         suggestion = self.get_object()
-        d = _valid(s.DeclineInput, request)
+        d = _valid(s.SuggestionDeclineInput, request)
         suggestion = services.suggestion_decline(actor=request.user, suggestion=suggestion, **d)
         return Response(s.SuggestionSerializer(suggestion).data)

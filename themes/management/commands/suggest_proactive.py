@@ -17,5 +17,7 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         for s in created:
             unit = s.suggested_unit.name if s.suggested_unit else "-"
-            self.stdout.write(f"{s.category.name} / {s.region.name} → {unit}: {suggestion_reason(s)}")
+            self.stdout.write(
+                f"{s.category.name} / {s.region.name} → {unit}: {suggestion_reason(s)}"
+            )
         self.stdout.write(f"{options['month']}: {len(created)} new suggestions")
