@@ -4,9 +4,15 @@ from .models import Milestone, ProactiveSuggestion, Theme, ThemeEvent
 
 
 class MilestoneInline(admin.TabularInline):
+    """Read-only: milestones are added and marked done through the services (audited)."""
+
     model = Milestone
     extra = 0
-    readonly_fields = ["done_at", "done_by"]
+    can_delete = False
+    readonly_fields = ["title", "due_date", "done_at", "done_by", "note"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Theme)

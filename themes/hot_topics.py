@@ -24,7 +24,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from assessment.services import month_bounds, parse_month
@@ -39,6 +40,7 @@ THRESHOLD = 0.3
 MIN_GROUP = 2
 MAX_GROUPS = 30
 CHUNK = 500
+CACHE_SECONDS = 600
 _PLACEHOLDERS = {"0", "地名"}
 _CATEGORY_PREFIX = "类目"
 
@@ -154,11 +156,40 @@ def _cluster(matrix) -> list[list[int]]:
     return groups
 
 
+def _fingerprint(month: dt.date, region: Region | None) -> str:
+    """What the analysis depends on, read cheaply (received_at index): the number and last id of
+    the cases of the month and the month before, and the month's me-too count."""
+    parts = []
+    for m in (month, previous_month(month)):
+        start, end = month_bounds(m)
+        qs = Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        if region is not None:
+            qs = qs.filter(region__path__startswith=region.path)
+        agg = qs.aggregate(n=Count("pk", distinct=True), last=Max("pk"), me_too=Count("me_toos"))
+        parts.append(f"{agg['n']}.{agg['last']}.{agg['me_too']}")
+    return "-".join(parts)
+
+
 def analyse(
     month, region: Region | None = None, *, limit: int = MAX_CASES, top: int = MAX_GROUPS
 ) -> Analysis:
-    """The hot topics of `month` (a date or "YYYY-MM"), optionally within a region subtree."""
+    """The hot topics of `month` (a date or "YYYY-MM"), optionally within a region subtree.
+
+    Cached for CACHE_SECONDS under a fingerprint of the data it reads, so the page and the
+    promotion that follows it do not tokenise thousands of cases twice."""
     month = parse_month_bounded(month)
+    key = "themes:hot:{}:{}:{}:{}:{}".format(
+        f"{month:%Y-%m}", region.pk if region else "-", limit, top, _fingerprint(month, region)
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = _analyse(month, region, limit=limit, top=top)
+    cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> Analysis:
     rows = _cases(month, region, limit)
     capped = len(rows) > limit
     rows = rows[:limit]
