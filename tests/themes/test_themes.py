@@ -279,3 +279,49 @@ def test_drafts_are_hidden_from_the_public_until_activated(api_client, client, w
     titles = [t["title"] for t in api_client.get("/api/v1/themes/").json()["results"]]
     assert titles == ["供暖温度不达标"]
     assert client.get(reverse("themes:detail", args=[theme.pk])).status_code == 200
+
+
+def test_dispatcher_edits_and_closes_on_the_web(client, world, month):
+    theme = _theme(world, month)
+    client.force_login(world.operator)
+    assert client.get(reverse("themes:edit", args=[theme.pk])).status_code == 403
+    assert (
+        client.post(reverse("themes:close", args=[theme.pk]), {"summary": "x"}).status_code == 403
+    )
+    client.force_login(world.dispatcher)
+    form = {
+        "title": "道路塌陷整治",
+        "description": "",
+        "goals": "全部修补",
+        "keywords": "塌陷",
+        "lead_unit": world.department.pk,
+        "co_units": [world.street_unit.pk, world.other_department.pk],
+        "version": theme.version,
+    }
+    response = client.post(reverse("themes:edit", args=[theme.pk]), form)
+    assert response.status_code == 302
+    theme.refresh_from_db()
+    assert theme.title == "道路塌陷整治" and theme.keyword_list == ["塌陷"]
+    assert set(theme.co_units.all()) == {world.street_unit, world.other_department}
+    stale = client.post(reverse("themes:edit", args=[theme.pk]), form)
+    assert stale.status_code == 200 and "刷新后重试" in stale.content.decode()
+    client.post(reverse("themes:close", args=[theme.pk]), {"summary": ""})
+    theme.refresh_from_db()
+    assert theme.status == Theme.Status.ACTIVE
+    client.post(reverse("themes:close", args=[theme.pk]), {"summary": "全部修补完成"})
+    theme.refresh_from_db()
+    assert theme.status == Theme.Status.CLOSED and theme.summary == "全部修补完成"
+    assert [e.action for e in theme.events.all()] == ["promote", "edit", "close"]
+
+
+def test_hot_topics_page_filters_by_region_and_rejects_a_bad_month(client, world, month):
+    client.force_login(world.dispatcher)
+    page = client.get(
+        reverse("themes:hot_topics"), {"month": "2026-10", "region": world.street.pk}
+    ).content.decode()
+    assert page.count('data-test="promote"') == 2 and f"region={world.street.pk}" in page
+    bad = client.get(reverse("themes:hot_topics"), {"month": "2026-13"})
+    assert bad.status_code == 200 and 'data-testid="hot-topics"' not in bad.content.decode()
+    assert (
+        client.get(reverse("themes:promote"), {"month": "2026-10", "topic": "0"}).status_code == 404
+    )
