@@ -325,3 +325,14 @@ def test_hot_topics_page_filters_by_region_and_rejects_a_bad_month(client, world
     assert (
         client.get(reverse("themes:promote"), {"month": "2026-10", "topic": "0"}).status_code == 404
     )
+
+
+def test_intake_survives_a_failing_theme_link(world, month, monkeypatch):
+    _theme(world, month)
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("themes.receivers.theme_link_new_case", broken)
+    case, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
+    assert case.pk and not ThemeCase.objects.filter(case=case).exists()
