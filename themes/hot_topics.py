@@ -29,7 +29,7 @@ from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from assessment.services import month_bounds, parse_month
-from cases.models import Case
+from cases.models import Case, Channel
 from cases.public import PRIVATE_OUTCOMES
 from cases.routing import text as router_text
 from civic.errors import DomainValidationError
@@ -100,8 +100,11 @@ def previous_month(month: dt.date) -> dt.date:
 
 def _cases(month: dt.date, region: Region | None, limit: int):
     start, end = month_bounds(month)
-    qs = Case.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
-        outcome__in=PRIVATE_OUTCOMES
+    # Proactive tasks are the centre's own work orders, not complaints: they never make a topic.
+    qs = (
+        Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        .exclude(outcome__in=PRIVATE_OUTCOMES)
+        .exclude(channel=Channel.PROACTIVE)
     )
     if region is not None:
         qs = qs.filter(region__path__startswith=region.path)
