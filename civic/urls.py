@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("cases.api.urls")),
     path("", include("assessment.api.urls")),
     path("", include("council.api.urls")),
+    path("", include("themes.api.urls")),
 ]
 
 urlpatterns = [
@@ -41,6 +42,7 @@ urlpatterns = [
     path("", include("cases.urls_public")),
     path("", include("assessment.urls")),
     path("", include("council.urls")),
+    path("themes/", include("themes.urls")),
 ]
 handler500 = "civic.unavailable.server_error"
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cases",
     "assessment",
     "council",
+    "themes",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingStatusEnum": "council.models.Meeting.Status",
         "ProposalStatusEnum": "council.models.Proposal.Status",
         "ListItemKindEnum": "council.models.ListItem.Kind",
+        "ThemeStatusEnum": "themes.models.Theme.Status",
+        "SuggestionStatusEnum": "themes.models.ProactiveSuggestion.Status",
     },
 }
 
@@ -239,6 +242,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SWEEP_INTERVAL_SECONDS", default=60.0),
     },
     "sweep-whistles": {"task": "cases.tasks_whistle.sweep_whistles", "schedule": 60.0},
+    "suggest-proactive": {
+        "task": "themes.tasks.suggest_proactive",
+        "schedule": crontab(hour=3, minute=0, day_of_month="1"),
+    },
+    "link-theme-cases": {
+        "task": "themes.tasks.link_theme_cases",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "assess-previous-month": {
         "task": "assessment.tasks.assess_previous_month",
         "schedule": crontab(hour=2, minute=0, day_of_month="1"),
@@ -309,3 +320,13 @@ ROUTER_MODEL_PATH = env.path("ROUTER_MODEL_PATH", default=str(VAR_DIR / "router"
 ROUTER_CONFIDENCE_THRESHOLD = env.float("ROUTER_CONFIDENCE_THRESHOLD", default=0.6)
 # Train from data/complaints_train.csv at first use when no artefact exists.
 ROUTER_TRAIN_ON_DEMAND = env.bool("ROUTER_TRAIN_ON_DEMAND", default=True)
+
+# --- Proactive governance (未诉先办, docs/themes.md) ---------------------------------------------
+# Seasonal history: the same calendar month of this many previous years.
+PROACTIVE_YEARS = env.int("PROACTIVE_YEARS", default=3)
+# A (category, street) is seasonal when its average in that month reaches this.
+PROACTIVE_MIN_SEASONAL = env.float("PROACTIVE_MIN_SEASONAL", default=2.0)
+# ... or trending when the last 30 days have at least this many cases, growing by this factor.
+PROACTIVE_MIN_RECENT = env.int("PROACTIVE_MIN_RECENT", default=3)
+PROACTIVE_MIN_GROWTH = env.float("PROACTIVE_MIN_GROWTH", default=1.5)
+PROACTIVE_MAX_PER_MONTH = env.int("PROACTIVE_MAX_PER_MONTH", default=20)

@@ -1,0 +1,309 @@
+"""Hot topics of a month (每月一题 candidates): group similar complaints, rank the groups.
+
+Method (docs/themes.md):
+1. Read at most `MAX_CASES` cases received in the month (optionally inside a region subtree via
+   Region.path), oldest first, so a run is bounded and deterministic.
+2. One document per case: jieba words of title (twice) and description (cases.routing.text),
+   plus a category token so that cases filed under the same category lean together.
+3. TF-IDF (scikit-learn) over the month's documents, cosine similarity computed in row chunks
+   of a sparse matrix (never an n×n dense matrix).
+4. Butina-style clustering: every case's neighbours are the cases at least `THRESHOLD` similar;
+   the case with most neighbours becomes a group centre and takes its unassigned neighbours;
+   repeat. Every member is similar to its centre (no chaining), ties broken by case id.
+5. For each group: count, me-too total, spread (distinct regions), keywords (highest summed
+   TF-IDF weights), 3 representatives (the centre and its closest members), and growth against
+   the previous month (previous month's cases within `THRESHOLD` of the group's centroid).
+6. Rank by weight = count + me-toos, then growth, then spread, then the centre's number.
+Only case numbers and public (scrubbed) titles leave this module: never reporter data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+
+from assessment.services import month_bounds, parse_month
+from cases.models import Case, Channel
+from cases.public import PRIVATE_OUTCOMES
+from cases.routing import text as router_text
+from civic.errors import DomainValidationError
+from civic.models import Category, Region
+
+MAX_CASES = 5000
+THRESHOLD = 0.3
+MIN_GROUP = 2
+MAX_GROUPS = 30
+CHUNK = 500
+CACHE_SECONDS = 600
+_PLACEHOLDERS = {"0", "地名"}
+_CATEGORY_PREFIX = "类目"
+
+
+@dataclass
+class Representative:
+    number: str
+    title: str
+
+
+@dataclass
+class HotTopic:
+    key: str  # the centre case's number: stable for the same month, region and data
+    rank: int
+    count: int
+    me_too: int
+    weight: int
+    previous: int
+    growth: float | None  # None: nothing similar last month (a new topic)
+    spread: int
+    keywords: list[str]
+    category_id: int | None
+    category_name: str
+    representatives: list[Representative]
+    case_ids: list[int] = field(repr=False, default_factory=list)
+    centroid: object = field(repr=False, default=None)
+
+    @property
+    def growth_percent(self) -> int | None:
+        return None if self.growth is None else round(self.growth * 100)
+
+
+@dataclass
+class Analysis:
+    month: dt.date
+    region: Region | None
+    analysed: int
+    capped: bool
+    topics: list[HotTopic]
+
+    def topic(self, key: str) -> HotTopic | None:
+        return next((t for t in self.topics if t.key == key), None)
+
+
+def parse_month_bounded(value) -> dt.date:
+    """parse_month, limited to years the data can hold (no date overflow at the edges)."""
+    month = parse_month(value)
+    if not 1990 <= month.year <= 2100:
+        msg = _("Give a month between 1990 and 2100.")
+        raise DomainValidationError(msg, extra={"fields": {"month": [msg]}})
+    return month
+
+
+def previous_month(month: dt.date) -> dt.date:
+    return (month - dt.timedelta(days=1)).replace(day=1)
+
+
+def _cases(month: dt.date, region: Region | None, limit: int):
+    start, end = month_bounds(month)
+    # Proactive tasks are the centre's own work orders, not complaints: they never make a topic.
+    qs = (
+        Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        .exclude(outcome__in=PRIVATE_OUTCOMES)
+        .exclude(channel=Channel.PROACTIVE)
+    )
+    if region is not None:
+        qs = qs.filter(region__path__startswith=region.path)
+    return list(
+        qs.order_by("received_at", "pk").values(
+            "pk", "number", "title", "description", "category_id", "region_id"
+        )[: limit + 1]
+    )
+
+
+def tokens(title: str, description: str, category_id: int | None) -> list[str]:
+    words = router_text.segment(router_text.normalise(f"{title} {title} {description[:1000]}"))
+    words = [w for w in words if w not in _PLACEHOLDERS]
+    if category_id:
+        words.append(f"{_CATEGORY_PREFIX}{category_id}")
+    return words
+
+
+def _vectorizer():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True, norm="l2")
+
+
+def _neighbours(matrix) -> list[np.ndarray]:
+    out = []
+    n = matrix.shape[0]
+    for start in range(0, n, CHUNK):
+        block = (matrix[start : start + CHUNK] @ matrix.T).toarray()
+        for i, row in enumerate(block):
+            row[start + i] = 0.0
+            out.append(np.flatnonzero(row >= THRESHOLD))
+    return out
+
+
+def _cluster(matrix) -> list[list[int]]:
+    """Butina clustering over row indices; groups are lists of indices, centre first."""
+    neighbours = _neighbours(matrix)
+    order = sorted(range(len(neighbours)), key=lambda i: (-len(neighbours[i]), i))
+    taken = np.zeros(len(neighbours), dtype=bool)
+    groups = []
+    for i in order:
+        if taken[i]:
+            continue
+        members = [j for j in neighbours[i] if not taken[j]]
+        if len(members) + 1 < MIN_GROUP:
+            taken[i] = True
+            continue
+        taken[i] = True
+        taken[members] = True
+        groups.append([i, *members])
+    return groups
+
+
+def _fingerprint(month: dt.date, region: Region | None) -> str:
+    """What the analysis depends on, read cheaply (received_at index): the number and last id of
+    the cases of the month and the month before, and the month's me-too count."""
+    parts = []
+    for m in (month, previous_month(month)):
+        start, end = month_bounds(m)
+        qs = Case.objects.filter(received_at__gte=start, received_at__lt=end)
+        if region is not None:
+            qs = qs.filter(region__path__startswith=region.path)
+        agg = qs.aggregate(n=Count("pk", distinct=True), last=Max("pk"), me_too=Count("me_toos"))
+        parts.append(f"{agg['n']}.{agg['last']}.{agg['me_too']}")
+    return "-".join(parts)
+
+
+def analyse(
+    month, region: Region | None = None, *, limit: int = MAX_CASES, top: int = MAX_GROUPS
+) -> Analysis:
+    """The hot topics of `month` (a date or "YYYY-MM"), optionally within a region subtree.
+
+    Cached for CACHE_SECONDS under a fingerprint of the data it reads, so the page and the
+    promotion that follows it do not tokenise thousands of cases twice."""
+    month = parse_month_bounded(month)
+    key = "themes:hot:{}:{}:{}:{}:{}".format(
+        f"{month:%Y-%m}", region.pk if region else "-", limit, top, _fingerprint(month, region)
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = _analyse(month, region, limit=limit, top=top)
+    cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> Analysis:
+    rows = _cases(month, region, limit)
+    capped = len(rows) > limit
+    rows = rows[:limit]
+    if len(rows) < MIN_GROUP:
+        return Analysis(month, region, len(rows), capped, [])
+    docs = [tokens(r["title"], r["description"], r["category_id"]) for r in rows]
+    vectorizer = _vectorizer()
+    try:
+        matrix = vectorizer.fit_transform(docs).tocsr()
+    except ValueError:  # empty vocabulary: nothing to group
+        return Analysis(month, region, len(rows), capped, [])
+    terms = vectorizer.get_feature_names_out()
+    groups = _cluster(matrix)
+    me_toos = dict(
+        Case.objects.filter(pk__in=[rows[i]["pk"] for g in groups for i in g])
+        .annotate(n=Count("me_toos"))
+        .filter(n__gt=0)
+        .values_list("pk", "n")
+    )
+    topics = []
+    for members in groups:
+        sub = matrix[members]
+        centroid = np.asarray(sub.mean(axis=0)).ravel()
+        norm = np.linalg.norm(centroid)
+        centroid = centroid / norm if norm else centroid
+        weights = np.asarray(sub.sum(axis=0)).ravel()
+        keywords = [
+            terms[j]
+            for j in np.argsort(-weights, kind="stable")
+            if weights[j] > 0 and not terms[j].startswith(_CATEGORY_PREFIX)
+        ][:5]
+        centre = members[0]
+        categories = Counter(rows[i]["category_id"] for i in members if rows[i]["category_id"])
+        category_id = None
+        if categories:
+            cat, n = sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+            category_id = cat if n * 2 >= len(members) else None
+        me_too = sum(me_toos.get(rows[i]["pk"], 0) for i in members)
+        topics.append(
+            HotTopic(
+                key=rows[centre]["number"],
+                rank=0,
+                count=len(members),
+                me_too=me_too,
+                weight=len(members) + me_too,
+                previous=0,
+                growth=None,
+                spread=len({rows[i]["region_id"] for i in members}),
+                keywords=keywords,
+                category_id=category_id,
+                category_name="",
+                representatives=[],
+                case_ids=[rows[i]["pk"] for i in members],
+                centroid=centroid,
+            )
+        )
+    topics.sort(key=lambda t: (-t.weight, -t.spread, t.key))
+    topics = topics[:top]
+    _growth(topics, vectorizer, previous_month(month), region, limit)
+    topics.sort(
+        key=lambda t: (-t.weight, -(t.growth if t.growth is not None else 99), -t.spread, t.key)
+    )
+    _decorate(topics, rows, members_index={r["pk"]: i for i, r in enumerate(rows)}, matrix=matrix)
+    for rank, topic in enumerate(topics, start=1):
+        topic.rank = rank
+    return Analysis(month, region, len(rows), capped, topics)
+
+
+def _growth(topics: list[HotTopic], vectorizer, month: dt.date, region, limit: int) -> None:
+    if not topics:
+        return
+    rows = _cases(month, region, limit)[:limit]
+    if rows:
+        docs = [tokens(r["title"], r["description"], r["category_id"]) for r in rows]
+        previous = vectorizer.transform(docs)
+        centroids = np.vstack([t.centroid for t in topics])
+        sims = np.asarray(previous @ centroids.T)
+        best = sims.argmax(axis=1)
+        counts = Counter(
+            int(b) for b, s in zip(best, sims.max(axis=1), strict=True) if s >= THRESHOLD
+        )
+    else:
+        counts = Counter()
+    for k, topic in enumerate(topics):
+        topic.previous = counts.get(k, 0)
+        topic.growth = (topic.count - topic.previous) / topic.previous if topic.previous else None
+
+
+def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
+    from cases.public import public_title
+
+    wanted = []
+    for topic in topics:
+        ids = topic.case_ids
+        centre = members_index[ids[0]]
+        others = [members_index[i] for i in ids[1:]]
+        closeness = (matrix[others] @ matrix[centre].T).toarray().ravel() if others else []
+        picked = [ids[0]] + [
+            ids[1:][k] for k in np.argsort(-np.asarray(closeness), kind="stable")[:2]
+        ]
+        topic.representatives = picked  # replaced below by Representative rows
+        wanted.extend(picked)
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=wanted).select_related("public_text")}
+    names = dict(
+        Category.objects.filter(
+            pk__in=[t.category_id for t in topics if t.category_id]
+        ).values_list("pk", "name")
+    )
+    for topic in topics:
+        topic.representatives = [
+            Representative(cases[pk].number, public_title(cases[pk]))
+            for pk in topic.representatives
+        ]
+        topic.category_name = names.get(topic.category_id, "")

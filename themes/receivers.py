@@ -1,0 +1,32 @@
+"""Links each new case to the active themes it matches, in the creating transaction.
+
+Listens to cases.signals.case_event_recorded (cases never imports themes). Cases written by
+bulk paths without the signal are caught by the daily task themes.tasks.link_theme_cases."""
+
+import logging
+
+from django.db import transaction
+
+from cases.models import CaseEvent
+from cases.signals import case_event_recorded
+
+from .services import theme_link_new_case
+
+logger = logging.getLogger(__name__)
+
+
+def _on_case_event(sender, event: CaseEvent, **kwargs) -> None:
+    if event.action != "create":
+        return
+    # Intake must never fail because of a theme: the link is written under a savepoint, and a
+    # failure is logged and left to the daily catch-up (theme_link_matching is idempotent).
+    try:
+        with transaction.atomic():
+            theme_link_new_case(case=event.case)
+    except Exception:
+        logger.exception(
+            "themes: linking case %s failed; the daily catch-up retries", event.case_id
+        )
+
+
+case_event_recorded.connect(_on_case_event, dispatch_uid="themes.link_new_case")
