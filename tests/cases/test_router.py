@@ -165,10 +165,11 @@ def test_same_seed_gives_same_predictions():
 def test_real_data_reaches_macro_f1_target_on_held_out_split():
     examples = M.examples_from_file(M.T.DATA_DIR / "complaints_train.csv")
     assert len(examples) == 395
-    ev = M.evaluate(examples, cv_repeats=0)
+    ev = M.evaluate(examples, cv_folds=5, cv_repeats=1)
     assert ev.holdout_size == 99
-    # Regression guard, below the 0.85 target this model reaches only on some splits (docs/router.md).
-    assert ev.holdout_macro_f1 >= 0.82
+    # The target on both measures (docs/router.md: hold-out 0.881, 3×5-fold CV 0.888).
+    assert ev.holdout_macro_f1 >= 0.85
+    assert ev.cv_macro_f1_mean >= 0.85
 
 
 # --- runtime ---------------------------------------------------------------------------------

@@ -50,7 +50,12 @@ class Command(BaseCommand):
         parser.add_argument("--test-size", type=float, default=0.25)
         parser.add_argument("--cv-folds", type=int, default=5)
         parser.add_argument("--cv-repeats", type=int, default=3, help="0 skips cross-validation")
-        parser.add_argument("--no-self-training", action="store_true")
+        parser.add_argument(
+            "--self-training",
+            action="store_true",
+            help="add confidently predicted unlabelled public texts (measured: no gain, off)",
+        )
+        parser.add_argument("--no-self-training", action="store_true", help="the default")
         parser.add_argument("--evaluate-only", action="store_true", help="report, save nothing")
 
     def handle(self, *args, **opts):
@@ -63,7 +68,7 @@ class Command(BaseCommand):
             examples = [M.Example(t, d, label) for t, d, label in case_training_rows()]
             if not examples:
                 raise CommandError("No categorised cases in the database; use --input FILE.")
-        self_training = not opts["no_self_training"]
+        self_training = opts["self_training"] and not opts["no_self_training"]
         self.stdout.write(f"{len(examples)} examples, {len({e.label for e in examples})} classes")
 
         metrics = None
