@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from civic import calendar, clock
 from civic.models import Membership, Notification, Unit
-from civic.notify.services import notify_role, notify_unit
+from civic.notify.services import UnitNotice, notify_role, notify_unit, notify_units
 
 from . import services
 from .models import Case, CaseEvent, DeadlineEffect, Status, SupervisionOrder, TimeLimitPolicy
@@ -89,11 +89,88 @@ def _event(case: Case, action: str, note: str, data: dict) -> None:
     )
 
 
+# PostgreSQL: newly overdue cases are claimed (DeadlineEffect), flagged, recorded (CaseEvent) and
+# put under supervision (SupervisionOrder) by one statement per chunk, without loading the rows
+# into Python. `{field}` comes from DEADLINES only. The effect insert is the claim: a case whose
+# effect already exists (another sweep won) gets no event and no order.
+OVERDUE_CHUNK = 5000
+OVERDUE_SQL = """
+WITH due AS (
+    SELECT c.id, c.number, c.status, c.lead_unit_id, c.{field} AS due_at
+    FROM cases_case c
+    WHERE c.status = ANY(%(statuses)s) AND c.{field} <= %(now)s AND c.dispatched_at IS NOT NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM cases_deadlineeffect e
+          WHERE e.case_id = c.id AND e.deadline = %(deadline)s AND e.effect = 'overdue'
+            AND e.due_at = c.{field}
+          OFFSET 0)  -- keeps this a per-row probe of the unique index, whatever the statistics
+    ORDER BY c.{field}, c.id
+    LIMIT %(limit)s
+    FOR UPDATE OF c SKIP LOCKED
+), claimed AS (
+    INSERT INTO cases_deadlineeffect (case_id, deadline, effect, due_at, at)
+    SELECT id, %(deadline)s, 'overdue', due_at, %(at)s FROM due
+    ON CONFLICT DO NOTHING
+    RETURNING case_id
+), fresh AS (
+    SELECT due.* FROM due JOIN claimed ON claimed.case_id = due.id
+), flagged AS (
+    UPDATE cases_case c SET is_overdue = true
+    FROM fresh WHERE c.id = fresh.id AND %(flag)s AND NOT c.is_overdue
+), events AS (
+    INSERT INTO cases_caseevent (case_id, at, action, from_status, to_status, note, data)
+    SELECT id, %(at)s, 'overdue', status, status, '',
+           jsonb_build_object(
+               'deadline', %(deadline)s,
+               'due_at', to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
+    FROM fresh
+), orders AS (
+    INSERT INTO cases_supervisionorder (case_id, reason, deadline, unit_id, opened_at, note)
+    SELECT id, 'overdue', %(deadline)s, lead_unit_id, %(at)s, '' FROM fresh
+    WHERE lead_unit_id IS NOT NULL
+    ON CONFLICT DO NOTHING
+)
+SELECT due.id, due.number, due.lead_unit_id, due.due_at, claimed.case_id IS NOT NULL
+FROM due LEFT JOIN claimed ON claimed.case_id = due.id
+ORDER BY due.due_at, due.id
+"""
+
+
+def _overdue_set_based(
+    deadline: str, field: str, statuses: tuple, now: dt.datetime, counts: Counter
+) -> None:
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # A short statement: compiling it (JIT) would cost more than running it.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                OVERDUE_SQL.format(field=field),
+                {
+                    "statuses": list(statuses),
+                    "now": now,
+                    "deadline": deadline,
+                    "limit": OVERDUE_CHUNK,
+                    "at": clock.now(),
+                    "flag": deadline == "handle",
+                },
+            )
+            rows = cursor.fetchall()
+            fresh = [row[:4] for row in rows if row[4]]
+            _announce_overdue(fresh, deadline)
+        if fresh:
+            counts[f"{deadline}_overdue"] += len(fresh)
+        if len(rows) < OVERDUE_CHUNK:
+            return
+
+
 def step_warn_and_overdue(now: dt.datetime) -> Counter:
     """预警 at the policy's ratio of each limit; overdue at the deadline; 督办 for the centre."""
     counts: Counter = Counter()
     default_ratio = float(getattr(settings, "DEADLINE_WARNING_RATIO", 0.75))
+    set_based = connection.vendor == "postgresql"
     for deadline, (field, statuses) in DEADLINES.items():
+        if set_based:
+            _overdue_set_based(deadline, field, statuses, now, counts)
         last_id, last_due = 0, None
         while True:
             with transaction.atomic():
@@ -124,7 +201,9 @@ def step_warn_and_overdue(now: dt.datetime) -> Counter:
                             has_warning=Exists(effect.filter(effect="warning")),
                         )
                         .filter(
-                            Q(**{f"{field}__lte": now}, has_overdue=False)
+                            Q(**{f"{field}__gt": now}, has_warning=False)
+                            if set_based
+                            else Q(**{f"{field}__lte": now}, has_overdue=False)
                             | Q(**{f"{field}__gt": now}, has_warning=False)
                         )
                         .select_related("policy", "lead_unit", "region")
@@ -221,36 +300,52 @@ def _bulk_overdue(cases: list[Case], deadline: str, field: str, counts: Counter)
         ignore_conflicts=True,
     )
     counts[f"{deadline}_overdue"] += len(cases)
-    what = DEADLINE_LABELS[deadline]
-    by_unit: dict[int, list[Case]] = {}
-    for case in cases:
-        if case.lead_unit_id:
-            by_unit.setdefault(case.lead_unit_id, []).append(case)
-    for unit_cases in by_unit.values():
-        first = unit_cases[0]
-        key = f"overdue:{deadline}:{first.lead_unit_id}:{first.pk}:{unit_cases[-1].pk}:{getattr(first, field).isoformat()}"
-        notify_unit(
-            unit=first.lead_unit,
-            kind="overdue",
-            title=_digest_title(unit_cases, what),
-            body="\n".join(c.number for c in unit_cases),
-            url=f"/inbox/{first.number}/" if len(unit_cases) == 1 else "/inbox/",
-            dedupe_key=key,
-        )
-    notify_role(
-        role=Membership.Role.DISPATCHER,
-        kind="overdue",
-        title=_digest_title(cases, what),
-        body="\n".join(c.number for c in cases),
-        url=f"/dispatch/case/{cases[0].number}/" if len(cases) == 1 else "/dispatch/?tab=overdue",
-        dedupe_key=f"overdue:{deadline}:centre:{cases[0].pk}:{cases[-1].pk}:{getattr(cases[0], field).isoformat()}",
+    _announce_overdue(
+        [(c.id, c.number, c.lead_unit_id, getattr(c, field)) for c in cases], deadline
     )
 
 
-def _digest_title(cases: list[Case], what: str) -> str:
-    if len(cases) == 1:
-        return _("Overdue: case %(number)s (%(what)s)") % {"number": cases[0].number, "what": what}
-    return _("Overdue: %(count)d cases (%(what)s)") % {"count": len(cases), "what": what}
+def _announce_overdue(rows: list[tuple[int, str, int | None, dt.datetime]], deadline: str) -> None:
+    """One digest notice per lead unit and one for the dispatchers, in the batch's transaction.
+
+    rows: (case id, number, lead unit id, due at), in due order."""
+    if not rows:
+        return
+    what = DEADLINE_LABELS[deadline]
+    by_unit: dict[int, list[tuple]] = {}
+    for row in rows:
+        if row[2]:
+            by_unit.setdefault(row[2], []).append(row)
+    notify_units(
+        kind="overdue",
+        notices=[
+            UnitNotice(
+                unit_id=unit_id,
+                title=_digest_title([r[1] for r in unit_rows], what),
+                body="\n".join(r[1] for r in unit_rows),
+                url=f"/inbox/{unit_rows[0][1]}/" if len(unit_rows) == 1 else "/inbox/",
+                dedupe_key=(
+                    f"overdue:{deadline}:{unit_id}:{unit_rows[0][0]}:{unit_rows[-1][0]}:"
+                    f"{unit_rows[0][3].isoformat()}"
+                ),
+            )
+            for unit_id, unit_rows in by_unit.items()
+        ],
+    )
+    notify_role(
+        role=Membership.Role.DISPATCHER,
+        kind="overdue",
+        title=_digest_title([r[1] for r in rows], what),
+        body="\n".join(r[1] for r in rows),
+        url=f"/dispatch/case/{rows[0][1]}/" if len(rows) == 1 else "/dispatch/?tab=overdue",
+        dedupe_key=f"overdue:{deadline}:centre:{rows[0][0]}:{rows[-1][0]}:{rows[0][3].isoformat()}",
+    )
+
+
+def _digest_title(numbers: list[str], what: str) -> str:
+    if len(numbers) == 1:
+        return _("Overdue: case %(number)s (%(what)s)") % {"number": numbers[0], "what": what}
+    return _("Overdue: %(count)d cases (%(what)s)") % {"count": len(numbers), "what": what}
 
 
 def step_escalate(now: dt.datetime) -> Counter:

@@ -7,6 +7,7 @@ call (a sweep running twice, a retried task) a no-op for that user.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -78,6 +79,62 @@ def notify_unit(
     *, unit: Unit, roles: Iterable[str] = HANDLING_ROLES, **kwargs
 ) -> list[Notification]:
     return notify_users(users=unit_members(unit, roles), **kwargs)
+
+
+@dataclass(frozen=True)
+class UnitNotice:
+    unit_id: int
+    title: str
+    body: str
+    url: str
+    dedupe_key: str
+
+
+def notify_units(
+    *, kind: str, notices: Iterable[UnitNotice], roles: Iterable[str] = HANDLING_ROLES
+) -> int:
+    """Many units' notices in three statements (the sweep's per-unit digests): members of all
+    units in one query, one bulk insert that skips keys already delivered, one read of the new
+    rows' ids for e-mail after commit. Every notice needs a dedupe key. Returns rows created."""
+    notices = [n for n in notices if n.dedupe_key]
+    if not notices:
+        return 0
+    members: dict[int, dict[int, str]] = {}
+    for unit_id, user_id, email in Membership.objects.filter(
+        unit_id__in={n.unit_id for n in notices},
+        role__in=list(roles),
+        active=True,
+        user__is_active=True,
+    ).values_list("unit_id", "user_id", "user__email"):
+        members.setdefault(unit_id, {})[user_id] = email
+    now = clock.now()
+    rows = [
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            title=n.title[:200],
+            body=n.body,
+            url=n.url,
+            created_at=now,
+            dedupe_key=n.dedupe_key,
+            email_state=Notification.Delivery.PENDING if email else Notification.Delivery.SKIPPED,
+            sms_state=Notification.Delivery.SKIPPED,
+        )
+        for n in notices
+        for user_id, email in members.get(n.unit_id, {}).items()
+    ]
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(
+        Notification.objects.filter(
+            dedupe_key__in=[n.dedupe_key for n in notices], created_at=now
+        ).values_list("pk", "email_state")
+    )
+    pending = [pk for pk, state in created if state == Notification.Delivery.PENDING]
+    if pending:
+        transaction.on_commit(lambda: _enqueue_delivery(pending))
+    return len(created)
 
 
 def notify_role(*, role: str, **kwargs) -> list[Notification]:
