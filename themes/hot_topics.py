@@ -1,8 +1,9 @@
 """Hot topics of a month (每月一题 candidates): group similar complaints, rank the groups.
 
 Method (docs/themes.md):
-1. Read at most `MAX_CASES` cases received in the month (optionally inside a region subtree via
-   Region.path), oldest first, so a run is bounded and deterministic.
+1. Read the cases received in the month (optionally inside a region subtree via Region.path);
+   beyond `MAX_CASES`, an evenly spaced sample over the month (every k-th case by received
+   time), so a run is bounded and deterministic and a city month is not its first hours.
 2. One document per case: jieba words of title (twice) and description (cases.routing.text),
    plus a category token so that cases filed under the same category lean together.
 3. TF-IDF (scikit-learn) over the month's documents, cosine similarity computed in row chunks
@@ -80,6 +81,7 @@ class Analysis:
     analysed: int
     capped: bool
     topics: list[HotTopic]
+    total: int = 0  # cases of the month (and region) before sampling
 
     def topic(self, key: str) -> HotTopic | None:
         return next((t for t in self.topics if t.key == key), None)
@@ -108,11 +110,17 @@ def _cases(month: dt.date, region: Region | None, limit: int):
     )
     if region is not None:
         qs = qs.filter(region__path__startswith=region.path)
-    return list(
-        qs.order_by("received_at", "pk").values(
-            "pk", "number", "title", "description", "category_id", "region_id"
-        )[: limit + 1]
-    )
+    columns = ("pk", "number", "title", "description", "category_id", "region_id")
+    total = qs.count()
+    if total <= limit:
+        return list(qs.order_by("received_at", "pk").values(*columns)), total
+    # Over the cap: every k-th case by received time, so the sample spans the whole month
+    # (ids only — a million ints is well under a second — then the texts of the sample).
+    ids = list(qs.order_by("received_at", "pk").values_list("pk", flat=True))
+    step = len(ids) / limit
+    sample = [ids[int(i * step)] for i in range(limit)]
+    rows = list(Case.objects.filter(pk__in=sample).order_by("received_at", "pk").values(*columns))
+    return rows, total
 
 
 def tokens(title: str, description: str, category_id: int | None) -> list[str]:
@@ -193,17 +201,16 @@ def analyse(
 
 
 def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> Analysis:
-    rows = _cases(month, region, limit)
-    capped = len(rows) > limit
-    rows = rows[:limit]
+    rows, total = _cases(month, region, limit)
+    capped = total > limit
     if len(rows) < MIN_GROUP:
-        return Analysis(month, region, len(rows), capped, [])
+        return Analysis(month, region, len(rows), capped, [], total)
     docs = [tokens(r["title"], r["description"], r["category_id"]) for r in rows]
     vectorizer = _vectorizer()
     try:
         matrix = vectorizer.fit_transform(docs).tocsr()
     except ValueError:  # empty vocabulary: nothing to group
-        return Analysis(month, region, len(rows), capped, [])
+        return Analysis(month, region, len(rows), capped, [], total)
     terms = vectorizer.get_feature_names_out()
     groups = _cluster(matrix)
     me_toos = dict(
@@ -251,20 +258,25 @@ def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> 
         )
     topics.sort(key=lambda t: (-t.weight, -t.spread, t.key))
     topics = topics[:top]
-    _growth(topics, vectorizer, previous_month(month), region, limit)
+    _growth(topics, vectorizer, previous_month(month), region, limit, scale=total / len(rows))
     topics.sort(
         key=lambda t: (-t.weight, -(t.growth if t.growth is not None else 99), -t.spread, t.key)
     )
     _decorate(topics, rows, members_index={r["pk"]: i for i, r in enumerate(rows)}, matrix=matrix)
     for rank, topic in enumerate(topics, start=1):
         topic.rank = rank
-    return Analysis(month, region, len(rows), capped, topics)
+    return Analysis(month, region, len(rows), capped, topics, total)
 
 
-def _growth(topics: list[HotTopic], vectorizer, month: dt.date, region, limit: int) -> None:
+def _growth(
+    topics: list[HotTopic], vectorizer, month: dt.date, region, limit: int, *, scale: float
+) -> None:
+    """Previous month's cases per group, in the current analysis' units: when either month was
+    sampled, counts are rescaled by cases-per-sampled-case so the growth compares volumes."""
     if not topics:
         return
-    rows = _cases(month, region, limit)[:limit]
+    rows, total = _cases(month, region, limit)
+    factor = (total / len(rows)) / scale if rows else 1.0
     if rows:
         docs = [tokens(r["title"], r["description"], r["category_id"]) for r in rows]
         previous = vectorizer.transform(docs)
@@ -277,7 +289,7 @@ def _growth(topics: list[HotTopic], vectorizer, month: dt.date, region, limit: i
     else:
         counts = Counter()
     for k, topic in enumerate(topics):
-        topic.previous = counts.get(k, 0)
+        topic.previous = round(counts.get(k, 0) * factor)
         topic.growth = (topic.count - topic.previous) / topic.previous if topic.previous else None
 
 

@@ -61,7 +61,23 @@ def test_analysis_is_deterministic_and_bounded(world):
         (t.key, t.case_ids) for t in second.topics
     ]
     capped = hot_topics.analyse("2026-10", limit=3)
-    assert capped.capped and capped.analysed == 3
+    assert capped.capped and capped.analysed == 3 and capped.total == 8
+
+
+def test_over_the_cap_the_sample_spans_the_whole_month(world):
+    """A city month is not its first hours: every k-th case by received time is analysed."""
+    from cases.models import Case
+
+    file_month(world)
+    months_cases = list(
+        Case.objects.filter(received_at__month=10)
+        .order_by("received_at", "pk")
+        .values_list("number", flat=True)
+    )
+    sample = hot_topics._cases(hot_topics.parse_month_bounded("2026-10"), None, 4)
+    rows, total = sample
+    assert total == len(months_cases) == 8
+    assert [r["number"] for r in rows] == months_cases[::2]
 
 
 def test_me_too_weighs_in_the_rank(world):
