@@ -142,7 +142,7 @@ WITH params AS (
     FROM generate_series(%(start)s, %(stop)s) AS i
 )
 INSERT INTO cases_case (
-    number, channel, kind, urgency, category_id, title, description, address, region_id,
+    number, external_ref, channel, kind, urgency, category_id, title, description, address, region_id,
     reporter_name, reporter_phone, reporter_email, anonymous, access_code_hash, status, outcome,
     lead_unit_id, received_at, dispatched_at, signed_at, contacted_at, replied_at, closed_at,
     sign_due_at, contact_due_at, handle_due_at, return_window_ends_at, revisit_due_at,
@@ -150,7 +150,7 @@ INSERT INTO cases_case (
     not_assessable_reason, version
 )
 SELECT
-    to_char(g.received, 'YYYYMMDD') || lpad(g.i::text, 7, '0'),
+    to_char(g.received, 'YYYYMMDD') || lpad(g.i::text, 7, '0'), '',
     (ARRAY['hotline','hotline','hotline','web','app','wechat'])[1 + floor(g.rt * 6)::int],
     (ARRAY['complaint','complaint','request_for_help','report','consultation','suggestion'])[1 + floor(g.rs * 6)::int],
     CASE WHEN g.rt < 0.02 THEN 'emergency' WHEN g.rt < 0.12 THEN 'utility' WHEN g.rt < 0.9 THEN 'general' ELSE 'complex' END,

@@ -33,6 +33,7 @@ step 300 bench.latency --requests 2000
 step 600 bench.sweep_bench --cases "$CASES"
 step 600 bench.assessment_bench --cases "$CASES"
 step 300 bench.router_bench
+step 300 bench.hot_topics_bench
 step 600 bench.import_bench --rows "$CASES"
 step 600 bench.intake_bench --cases 20000
 echo

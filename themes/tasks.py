@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from . import hot_topics
 from .models import Theme
 from .services import suggestions_generate, theme_link_matching
 
@@ -22,3 +23,10 @@ def link_theme_cases() -> int:
         theme = Theme.objects.select_related("region", "category").get(pk=theme_id)
         total += theme_link_matching(theme=theme)
     return total
+
+
+@shared_task
+def warm_hot_topics() -> int:
+    """Hourly: analyse this month city-wide so the centre's page opens from the cache, and
+    segment the new cases of the hour ahead of any page view (tokens are cached per case)."""
+    return hot_topics.analyse(timezone.localdate()).analysed

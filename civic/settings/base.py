@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "themes.tasks.link_theme_cases",
         "schedule": crontab(hour=3, minute=30),
     },
+    "warm-hot-topics": {
+        "task": "themes.tasks.warm_hot_topics",
+        "schedule": crontab(minute=15),
+    },
     "assess-previous-month": {
         "task": "assessment.tasks.assess_previous_month",
         "schedule": crontab(hour=2, minute=0, day_of_month="1"),

@@ -1,5 +1,7 @@
 """Hot topics: similar complaints of a month cluster together; ranks, growth and spread."""
 
+import datetime as dt
+
 import pytest
 
 from themes import hot_topics
@@ -93,3 +95,22 @@ def test_me_too_weighs_in_the_rank(world):
 
 def test_an_empty_month_has_no_topics(world):
     assert hot_topics.analyse("2026-01").topics == []
+
+
+def test_tokens_are_segmented_once_per_case_and_the_warm_task_fills_the_cache(world, monkeypatch):
+    import time_machine
+
+    from themes import tasks
+
+    file_month(world)
+    calls = []
+    real = hot_topics.tokens
+    monkeypatch.setattr(hot_topics, "tokens", lambda *a: calls.append(a) or real(*a))
+    with time_machine.travel(dt.datetime(2026, 10, 28, 12, tzinfo=dt.UTC)):
+        assert tasks.warm_hot_topics() == 8
+    first = len(calls)
+    assert first >= 8
+    hot_topics._analyse(
+        hot_topics.parse_month_bounded("2026-10"), None, limit=100, top=hot_topics.MAX_GROUPS
+    )
+    assert len(calls) == first  # a rerun (new data elsewhere) segments nothing again
