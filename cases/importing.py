@@ -1,7 +1,8 @@
 """Import historical cases from CSV or XLSX, fast and without half-imports.
 
 Rows are validated with the same rules as intake (cases.services validation helpers); good rows
-are inserted in batches with bulk_create (each batch one transaction), case numbers come from a
+are inserted in batches (each batch one transaction; on PostgreSQL with COPY, elsewhere
+bulk_create), case numbers come from a
 block reserved on the daily sequence, and every case gets an "import" audit event. A bad row is
 reported with its line number and reasons and never stops the good ones. Re-importing a row with
 the same number (or the same external reference) skips it as a duplicate.
@@ -19,12 +20,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -289,53 +291,92 @@ def _insert(batch: list[dict], report: ImportReport) -> None:
                 numbers += [n for n in block if n not in taken]
             for row, number in zip(rows, numbers, strict=True):
                 row["number"] = number
-        cases = [
-            Case(
-                number=row["number"],
-                external_ref=row["external_ref"],
-                channel=row["channel"],
-                kind=row["kind"],
-                urgency=row["urgency"],
-                category=row["category"],
-                title=row["title"],
-                description=row["description"],
-                address=row["address"],
-                lat=row["lat"],
-                lng=row["lng"],
-                region=row["region"],
-                reporter_name=row["reporter_name"],
-                reporter_phone=row["reporter_phone"],
-                reporter_email=row["reporter_email"],
-                anonymous=not (
+        now = timezone.now()
+        values = [
+            {
+                "number": row["number"],
+                "external_ref": row["external_ref"],
+                "channel": row["channel"],
+                "kind": row["kind"],
+                "urgency": row["urgency"],
+                "category_id": row["category"].pk,
+                "title": row["title"],
+                "description": row["description"],
+                "address": row["address"],
+                "lat": row["lat"],
+                "lng": row["lng"],
+                "region_id": row["region"].pk,
+                "reporter_name": row["reporter_name"],
+                "reporter_phone": row["reporter_phone"],
+                "reporter_email": row["reporter_email"],
+                "anonymous": not (
                     row["reporter_name"] or row["reporter_phone"] or row["reporter_email"]
                 ),
-                access_code_hash=services.access_code_hash(services._new_access_code()),
-                status=row["status"],
-                outcome=Outcome.RESOLVED if row["status"] == Status.CLOSED else "",
-                received_at=row["received_at"],
-                closed_at=row["received_at"] if row["status"] == Status.CLOSED else None,
-            )
+                "access_code_hash": services.UNUSABLE_ACCESS_CODE,
+                "status": row["status"],
+                "outcome": Outcome.RESOLVED if row["status"] == Status.CLOSED else "",
+                "received_at": row["received_at"],
+                "closed_at": row["received_at"] if row["status"] == Status.CLOSED else None,
+                "updated_at": now,
+            }
             for row in fresh
         ]
-        Case.objects.bulk_create(cases, batch_size=2000)
-        saved = dict(
-            Case.objects.filter(number__in=[c.number for c in cases]).values_list("number", "id")
-        )
-        now = timezone.now()
-        CaseEvent.objects.bulk_create(
-            [
-                CaseEvent(
-                    case_id=saved[c.number],
-                    at=now,
-                    action="import",
-                    to_status=c.status,
-                    data={"received_at": c.received_at.isoformat()},
+        if connection.vendor == "postgresql":
+            ids = _copy_cases(values)
+        else:
+            Case.objects.bulk_create([Case(**v) for v in values], batch_size=2000)
+            ids = dict(
+                Case.objects.filter(number__in=[v["number"] for v in values]).values_list(
+                    "number", "id"
                 )
-                for c in cases
-            ],
-            batch_size=2000,
+            )
+        events = [
+            {
+                "case_id": ids[v["number"]],
+                "at": now,
+                "action": "import",
+                "from_status": "",
+                "to_status": v["status"],
+                "note": "",
+                "data": {"received_at": v["received_at"].isoformat()},
+            }
+            for v in values
+        ]
+        if connection.vendor == "postgresql":
+            _copy_rows(CaseEvent, events)
+        else:
+            CaseEvent.objects.bulk_create([CaseEvent(**e) for e in events], batch_size=2000)
+        report.imported += len(values)
+
+
+def _copy_rows(model, rows: list[dict]) -> None:
+    """COPY rows into `model`'s table (PostgreSQL): no model instances, no per-value adaptation
+    by the ORM. Fields missing from a row take their model default."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
+    sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            merged = {**defaults, **row}
+            copy.write_row(
+                [
+                    json.dumps(merged[f.attname]) if f.attname in json_fields else merged[f.attname]
+                    for f in fields
+                ]
+            )
+
+
+def _copy_cases(values: list[dict]) -> dict[str, int]:
+    """COPY the cases; return number → id."""
+    _copy_rows(Case, values)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT number, id FROM cases_case WHERE number = ANY(%s)",
+            [[v["number"] for v in values]],
         )
-        report.imported += len(cases)
+        return dict(cursor.fetchall())
 
 
 def import_file(

@@ -61,6 +61,23 @@ def test_good_and_bad_rows(world, tmp_path, capsys):
     assert lines[0] == "line,reasons" and len(lines) == 6
     # Numbers come from the day's sequence.
     assert Case.objects.exclude(number="2026030299999").get().number.startswith("20260302")
+    # Nobody was given a code for a historical case: no code opens it.
+    from cases import services
+
+    for case in Case.objects.all():
+        for code in ("", "!", "ABCD2345"):
+            assert not services.access_code_matches(case, code)
+    # Every imported field landed (COPY on PostgreSQL, bulk_create elsewhere).
+    imported = Case.objects.get(number="2026030299999")
+    assert (imported.title, imported.reporter_phone, imported.channel) == (
+        "路灯不亮",
+        "13800000000",
+        "hotline",
+    )
+    assert imported.category == world.department_category and imported.region == world.community
+    assert not imported.anonymous and imported.outcome == "resolved"
+    event = CaseEvent.objects.get(case=imported)
+    assert event.to_status == "closed" and event.data["received_at"].startswith("2026-03-02")
 
 
 def test_reimport_skips_duplicates(world, tmp_path, capsys):
