@@ -5,8 +5,6 @@ bulk paths without the signal are caught by the daily task themes.tasks.link_the
 
 import logging
 
-from django.db import transaction
-
 from cases.models import CaseEvent
 from cases.signals import case_event_recorded
 
@@ -18,11 +16,11 @@ logger = logging.getLogger(__name__)
 def _on_case_event(sender, event: CaseEvent, **kwargs) -> None:
     if event.action != "create":
         return
-    # Intake must never fail because of a theme: the link is written under a savepoint, and a
-    # failure is logged and left to the daily catch-up (theme_link_matching is idempotent).
+    # Intake must never fail because of a theme: the service reads and writes under savepoints
+    # (and only when a cached theme matches), and a failure is logged and left to the daily
+    # catch-up (theme_link_matching is idempotent).
     try:
-        with transaction.atomic():
-            theme_link_new_case(case=event.case)
+        theme_link_new_case(case=event.case)
     except Exception:
         logger.exception(
             "themes: linking case %s failed; the daily catch-up retries", event.case_id

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
@@ -57,6 +58,11 @@ def _record(
     note: str = "",
     data: dict | None = None,
 ) -> ThemeEvent:
+    if theme is not None:
+        # Any change to a theme may change which new cases it takes: forget the cached list
+        # now (this process) and again at commit (a reader may have cached the old one since).
+        forget_active_themes()
+        transaction.on_commit(forget_active_themes)
     return ThemeEvent.objects.create(
         theme=theme,
         suggestion=suggestion,
@@ -385,11 +391,34 @@ def _active_themes():
     return Theme.objects.filter(status=Theme.Status.ACTIVE).select_related("region", "category")
 
 
+ACTIVE_THEMES_KEY = "themes:active"
+ACTIVE_THEMES_SECONDS = 60
+
+
+def active_themes() -> list[Theme]:
+    """The active themes, cached for a minute: every intake asks, themes change rarely. A change
+    clears this process's copy at once; other processes follow within the minute, and the daily
+    catch-up (theme_link_matching) links whatever a stale copy missed."""
+    themes = cache.get(ACTIVE_THEMES_KEY)
+    if themes is None:
+        with transaction.atomic():  # a savepoint: a failed read never breaks the intake
+            themes = list(_active_themes())
+        cache.set(ACTIVE_THEMES_KEY, themes, ACTIVE_THEMES_SECONDS)
+    return themes
+
+
+def forget_active_themes() -> None:
+    cache.delete(ACTIVE_THEMES_KEY)
+
+
 def theme_link_new_case(*, case: Case) -> list[int]:
     """Link a new case to every active theme it matches (idempotent). Called on case creation
-    (themes.receivers) inside the creating transaction; returns the theme ids."""
-    themes = list(_active_themes())
-    if not themes or case.channel == Channel.PROACTIVE:
+    (themes.receivers) inside the creating transaction; returns the theme ids. Costs nothing
+    in the database unless a theme matches (the themes are cached)."""
+    if case.channel == Channel.PROACTIVE:
+        return []
+    themes = active_themes()
+    if not themes:
         return []
     text = f"{case.title} {case.description}"
     matched = [
@@ -399,13 +428,14 @@ def theme_link_new_case(*, case: Case) -> list[int]:
     ]
     if matched:
         now = clock.now()
-        ThemeCase.objects.bulk_create(
-            [
-                ThemeCase(theme_id=pk, case=case, how=ThemeCase.How.AUTO, linked_at=now)
-                for pk in matched
-            ],
-            ignore_conflicts=True,
-        )
+        with transaction.atomic():  # a savepoint: a failed link never breaks the intake
+            ThemeCase.objects.bulk_create(
+                [
+                    ThemeCase(theme_id=pk, case=case, how=ThemeCase.How.AUTO, linked_at=now)
+                    for pk in matched
+                ],
+                ignore_conflicts=True,
+            )
     return matched
 
 

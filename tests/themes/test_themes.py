@@ -336,3 +336,13 @@ def test_intake_survives_a_failing_theme_link(world, month, monkeypatch):
     monkeypatch.setattr("themes.receivers.theme_link_new_case", broken)
     case, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
     assert case.pk and not ThemeCase.objects.filter(case=case).exists()
+
+
+def test_a_theme_activated_after_intake_was_cached_takes_the_next_cases(world, month):
+    from themes.services import active_themes
+
+    file_case(world, title="垃圾清运不及时", description="小区垃圾没人清运")
+    assert active_themes() == []  # cached: no theme yet
+    _theme(world, month)
+    case, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
+    assert ThemeCase.objects.filter(case=case).exists()

@@ -1,0 +1,200 @@
+"""Case intake over HTTP (REST API under gunicorn) against a minimal Django view doing one INSERT.
+
+    python -m bench.intake_bench --cases 20000 [--clients 8] [--workers 4] [--seconds 240]
+
+One gunicorn (sync workers, civic's settings plus the floor view: bench/server/) on loopback;
+`--clients` threads, each with its own HTTP session, POST the same JSON case bodies first to
+`/bench/floor/` (parse JSON, one INSERT, answer 201) and then to `/api/v1/cases/` (civic's public
+intake: validation, category and region checks, duplicate hint, number from the daily sequence,
+access code, deadlines' policy, the audit event, notices). Each phase is bounded by count and by
+time. Figures: requests/s, p50/p99 latency; ratio = civic ÷ floor (target ≥ 0.5). The server is
+always stopped (process group), whatever happens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from bench.common import ROOT, print_row, record, setup_django, summary_ms
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bodies(category: int, region: int) -> list[bytes]:
+    from bench.generate import _data_file
+
+    with _data_file("complaints_train.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [
+        json.dumps(
+            {
+                "kind": "complaint",
+                "category": category,
+                "region": region,
+                "title": r["留言主题"][:200],
+                "description": r["留言详情"][:5000],
+                "reporter_name": "张三",
+                "reporter_phone": "13812345678",
+            },
+            ensure_ascii=False,
+        ).encode()
+        for r in rows
+    ]
+
+
+def _load(url: str, bodies: list[bytes], total: int, clients: int, seconds: float) -> dict:
+    import requests
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(total))
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        session = requests.Session()
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        mine, codes = [], {}
+        while time.monotonic() < deadline:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                break
+            start = time.perf_counter()
+            try:
+                code = session.post(url, data=bodies[i % len(bodies)], headers=headers).status_code
+            except requests.RequestException:
+                code = -1
+            mine.append(time.perf_counter() - start)
+            codes[code] = codes.get(code, 0) + 1
+        with lock:
+            latencies.extend(mine)
+            for code, n in codes.items():
+                statuses[code] = statuses.get(code, 0) + n
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    ok = statuses.get(201, 0)
+    return {
+        "requests": len(latencies),
+        "created": ok,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "seconds": round(elapsed, 2),
+        "req_per_s": round(ok / elapsed, 1) if elapsed else 0.0,
+        **summary_ms(latencies),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=20_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument("--seconds", type=float, default=240.0, help="limit per phase")
+    args = parser.parse_args()
+    setup_django()
+    from django.db import connection
+
+    from bench.generate import build_structure
+    from civic.models import Category, Region
+
+    build_structure()
+    category = Category.objects.filter(level=3, active=True).values_list("id", flat=True).first()
+    region = Region.objects.filter(level="community").values_list("id", flat=True).first()
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS bench_intake_floor")
+        cur.execute(
+            "CREATE TABLE bench_intake_floor (id bigserial PRIMARY KEY, title text, "
+            "description text, created timestamptz NOT NULL DEFAULT now())"
+        )
+    bodies = _bodies(category, region)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.server.settings",
+        "DEBUG": "false",
+        "LOG_LEVEL": "WARNING",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The bench is one client address: the per-IP abuse limits would measure the limiter.
+        "THROTTLE_INTAKE": "100000000/min",
+        "THROTTLE_ANON": "100000000/min",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.server.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        base = f"http://127.0.0.1:{port}"
+        _load(f"{base}/bench/floor/", bodies, 200, args.clients, 30)  # warm-up: imports, pools
+        _load(f"{base}/api/v1/cases/", bodies, 200, args.clients, 30)
+        floor = _load(f"{base}/bench/floor/", bodies, args.cases, args.clients, args.seconds)
+        civic = _load(f"{base}/api/v1/cases/", bodies, args.cases, args.clients, args.seconds)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_intake_floor")
+    ratio = civic["req_per_s"] / floor["req_per_s"] if floor["req_per_s"] else float("nan")
+    data = {
+        "cases": args.cases,
+        "clients": args.clients,
+        "gunicorn_workers": args.workers,
+        "floor": floor,
+        "civic": civic,
+        "ratio": round(ratio, 3),
+    }
+    record("intake", data)
+    print_row(
+        f"HTTP intake ({civic['created']:,} cases, {args.clients} clients)",
+        f"{civic['req_per_s']:.0f} req/s, p99 {civic['p99_ms']:.0f} ms",
+        f"floor {floor['req_per_s']:.0f} req/s, p99 {floor['p99_ms']:.0f} ms",
+        f"{ratio:.2f}",
+        ">= 0.5",
+    )
+
+
+if __name__ == "__main__":
+    main()
