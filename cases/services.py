@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -152,10 +152,16 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Tru
 def case_number_next(day: dt.date) -> str:
     """YYYYMMDD + 5-digit daily sequence. Must run inside a transaction: the UPDATE takes a row
     lock, so concurrent intakes queue on it and each gets its own number."""
-    CaseNumberSequence.objects.get_or_create(day=day)
-    CaseNumberSequence.objects.filter(day=day).update(last=F("last") + 1)
-    last = CaseNumberSequence.objects.get(day=day).last
-    return f"{day:%Y%m%d}{last:05d}"
+    table = CaseNumberSequence._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"  # one round trip
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day])
+        row = cursor.fetchone()
+        if row is None:  # the day's first case
+            CaseNumberSequence.objects.get_or_create(day=day)
+            cursor.execute(sql, [day])
+            row = cursor.fetchone()
+    return f"{day:%Y%m%d}{row[0]:05d}"
 
 
 def access_code_hash(code: str) -> str:

@@ -6,6 +6,8 @@ to lists, so scoping happens before anything else (DESIGN §6a).
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import (
@@ -140,8 +142,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 )
         user = request.user if request.user.is_authenticated else None
         staff = user is not None and roles.is_centre_staff(user)
+        # With a key, the case and its key commit together (a racing retry hits the unique key);
+        # without one, case_create's own transaction is all there is (no extra savepoint).
+        together = transaction.atomic() if key else contextlib.nullcontext()
         try:
-            with transaction.atomic():
+            with together:
                 created = services.case_create(
                     actor=user,
                     channel=Channel.HOTLINE if staff else Channel.APP,
