@@ -75,6 +75,9 @@ def test_staff_and_resident_pages_run_under_a_strict_policy(client, world):
         (world.handler, reverse("notifications")),
         (world.street_official, reverse("cases:whistles")),
         (world.community_worker, reverse("council:index")),
+        (world.resident, reverse("themes:list")),
+        (world.dispatcher, reverse("themes:hot_topics")),
+        (world.dispatcher, reverse("themes:suggestions")),
     ]:
         check_page(client, user, url)
 

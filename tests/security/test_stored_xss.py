@@ -115,3 +115,23 @@ def test_council_pages_escape_stored_text(client, db):
         (w.resident, reverse("council:proposals")),
     ]:
         assert_escaped(client, user, url)
+
+
+def test_theme_pages_escape_stored_text(client, world, xss_case):
+    import datetime as dt
+
+    from themes import services as theme_services
+
+    theme = theme_services.theme_create(
+        actor=world.dispatcher,
+        title=f"每月一题{PAYLOAD}"[:120],
+        month=dt.date(2026, 11, 1),
+        lead_unit=world.department,
+        description=f"说明{PAYLOAD}",
+        goals=f"目标{PAYLOAD}",
+        milestones=[(f"节点{PAYLOAD}"[:100], dt.date(2026, 11, 30))],
+        case_ids=[xss_case.pk],
+    )
+    for user in (world.dispatcher, world.handler, world.resident):
+        assert_escaped(client, user, reverse("themes:detail", kwargs={"pk": theme.pk}))
+    assert_escaped(client, world.resident, reverse("themes:list"))
