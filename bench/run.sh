@@ -36,6 +36,8 @@ step 300 bench.router_bench
 step 300 bench.hot_topics_bench
 step 600 bench.import_bench --rows "$CASES"
 step 600 bench.intake_bench --cases 20000
+timeout 300 bash bench/peer/setup.sh >/dev/null 2>&1 || echo "| peer: django-helpdesk setup failed (bench/peer/setup.sh) |"
+step 600 bench.peer_bench --cases 5000
 echo
 echo "results: bench/results.json"
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS civic_bench" >/dev/null 2>&1 || true
