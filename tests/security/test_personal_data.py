@@ -135,3 +135,15 @@ def test_admin_lists_accesses_read_only(client, api_client, world, django_user_m
     record = PersonalDataAccess.objects.get()
     assert client.get(f"/admin/cases/personaldataaccess/{record.pk}/delete/").status_code == 403
     assert client.get("/admin/cases/personaldataaccess/add/").status_code == 403
+
+
+def test_unit_staff_who_filed_a_case_see_it_beside_their_units_cases(api_client, world):
+    """The visibility rule has two branches (own cases, the unit's cases); a handler who filed a
+    complaint as a resident sees both, and nothing else."""
+    dispatched = case_in(world, "dispatched")
+    own, _code = file_case(world, by=world.handler)
+    other, _code = file_case(world)
+    api_client.force_authenticate(world.handler)
+    numbers = {c["number"] for c in api_client.get(f"{API}/cases/").json()["results"]}
+    assert numbers == {dispatched.number, own.number}
+    assert other.number not in numbers
