@@ -85,12 +85,12 @@ def generate(n: int) -> None:
     with connection.cursor() as cur:
         cur.execute(
             """
-            INSERT INTO cases_case (number, channel, kind, urgency, title, description, address,
+            INSERT INTO cases_case (number, external_ref, channel, kind, urgency, title, description, address,
               reporter_name, reporter_phone, reporter_email, anonymous, access_code_hash, status,
               outcome, received_at, updated_at, is_overdue, reopen_count, return_count,
               extension_count, assessable, not_assessable_reason, version, category_id, region_id,
               lead_unit_id, dispatched_at, contact_due_at, contacted_at, closed_at)
-            SELECT 'B' || g, 'web', 'complaint', 'normal', 't', 'd', '', '', '', '', false, 'x',
+            SELECT 'B' || g, '', 'web', 'complaint', 'normal', 't', 'd', '', '', '', '', false, 'x',
               'closed', 'resolved', ts, ts, false, 0, 0, 0, (g %% 50 <> 0),
               CASE WHEN g %% 50 = 0 THEN 'exempt' ELSE '' END, 1, %(cat)s, %(reg)s,
               (%(ids)s::bigint[])[1 + g %% 400], ts, ts + interval '2 hours',

@@ -35,10 +35,14 @@ def _busiest_unit_user():
     return user, unit, (row or {}).get("n", 0)
 
 
-def measure(path: str, client, n: int) -> dict:
+def measure(path: str, client, n: int, seconds: float = 120.0) -> dict:
+    """n requests after 20 warm-up ones, or as many as fit in `seconds` (the step's own bound)."""
     samples = []
     status = None
+    stop_at = time.perf_counter() + seconds
     for i in range(n + 20):
+        if i >= 20 and time.perf_counter() > stop_at:
+            break
         start = time.perf_counter()
         response = client.get(path, HTTP_ACCEPT="text/html,application/json")
         elapsed = time.perf_counter() - start

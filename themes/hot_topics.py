@@ -134,24 +134,21 @@ def tokens(title: str, description: str, category_id: int | None) -> list[str]:
 TOKEN_CACHE_SECONDS = 45 * 24 * 3600  # a case is analysed in its month and as "previous month"
 
 
-def documents(rows: list[dict]) -> list[list[str]]:
-    """Token lists of the rows, from the cache where a case was segmented before.
+def documents(rows: list[dict], month: dt.date) -> list[list[str]]:
+    """Token lists of the rows, from the month's token cache where a case was segmented before.
 
     jieba is nine tenths of a cold analysis (≈ 2 ms a case); a case's text does not change after
-    intake, so its tokens are cached by case id and only new cases are segmented."""
-    keys = {r["pk"]: f"themes:tok:{r['pk']}" for r in rows}
-    cached = cache.get_many(list(keys.values()))
-    fresh: dict[str, list[str]] = {}
-    docs = []
-    for r in rows:
-        key = keys[r["pk"]]
-        doc = cached.get(key)
-        if doc is None:
-            doc = fresh[key] = tokens(r["title"], r["description"], r["category_id"])
-        docs.append(doc)
-    if fresh:
-        cache.set_many(fresh, TOKEN_CACHE_SECONDS)
-    return docs
+    intake, so tokens are kept (one cache entry per month: {case id: tokens}, one round trip,
+    and no flood of small entries for a bounded cache to evict) and only new cases are
+    segmented."""
+    key = f"themes:tokens:{month:%Y-%m}"
+    cached: dict[int, list[str]] = cache.get(key) or {}
+    missing = [r for r in rows if r["pk"] not in cached]
+    for r in missing:
+        cached[r["pk"]] = tokens(r["title"], r["description"], r["category_id"])
+    if missing:
+        cache.set(key, cached, TOKEN_CACHE_SECONDS)
+    return [cached[r["pk"]] for r in rows]
 
 
 def _vectorizer():
@@ -228,7 +225,7 @@ def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> 
     capped = total > limit
     if len(rows) < MIN_GROUP:
         return Analysis(month, region, len(rows), capped, [], total)
-    docs = documents(rows)
+    docs = documents(rows, month)
     vectorizer = _vectorizer()
     try:
         matrix = vectorizer.fit_transform(docs).tocsr()
@@ -301,7 +298,7 @@ def _growth(
     rows, total = _cases(month, region, limit)
     factor = (total / len(rows)) / scale if rows else 1.0
     if rows:
-        previous = vectorizer.transform(documents(rows))
+        previous = vectorizer.transform(documents(rows, month))
         centroids = np.vstack([t.centroid for t in topics])
         sims = np.asarray(previous @ centroids.T)
         best = sims.argmax(axis=1)
