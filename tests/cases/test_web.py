@@ -267,3 +267,18 @@ def test_staff_pages_refuse_residents(client, world):
     assert client.get("/dispatch/").status_code == 403
     assert client.get("/inbox/").status_code == 403
     assert client.get("/cases/mine/").status_code == 200
+
+
+def test_inbox_is_paginated_soonest_deadline_first(client, world, monkeypatch):
+    from cases import views
+
+    monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
+    cases = [case_in(world, "dispatched") for _ in range(3)]
+    client.force_login(world.handler)
+    first = client.get("/inbox/").content.decode()
+    second = client.get("/inbox/?page=2").content.decode()
+    shown = [c.number for c in cases if c.number in first]
+    assert len(shown) == 2 and "?page=2" in first
+    (rest,) = [c.number for c in cases if c.number not in shown]
+    assert rest in second and all(n not in second for n in shown)
+    assert client.get("/inbox/?page=99").status_code == 200  # past the end: the last page
