@@ -60,6 +60,7 @@ def main() -> None:
     from django.conf import settings
     from django.test import Client
 
+    import civic.wsgi  # noqa: F401  start-up as in production (it freezes start-up objects)
     from cases.models import Case
 
     settings.ALLOWED_HOSTS = ["*"]

