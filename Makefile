@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv install migrate seed run web worker test test-fast lint format messages compile-messages check bench router-metrics clean
+.PHONY: help venv install migrate seed run web worker test test-fast lint format messages compile-messages check bench bench-scaling router-metrics clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -56,6 +56,9 @@ compile-messages: venv ## compile .po into .mo with polib (no gettext needed)
 
 bench: venv ## benchmarks on PostgreSQL + Redis (see docs/performance.md)
 	bash bench/run.sh
+
+bench-scaling: venv ## the same history-based steps at 100k and 300k cases (BENCH_SIZES)
+	bash bench/scaling.sh
 
 clean:
 	rm -rf var db.sqlite3 staticfiles
