@@ -65,9 +65,22 @@ def _load(url: str, bodies: list[bytes], total: int, clients: int, seconds: floa
     return load(post, total, clients, seconds)
 
 
+def _busy_cpu_seconds() -> float:
+    """CPU time the whole machine spent busy so far (all cores, from /proc/stat)."""
+    with open("/proc/stat") as fh:
+        fields = fh.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def load(post, total: int, clients: int, seconds: float, prepare=None) -> dict:
     """`clients` threads, each with its own session (`prepare(session)` once, not timed), call
-    `post(session, i)` until `total` requests are made or `seconds` have passed."""
+    `post(session, i)` until `total` requests are made or `seconds` have passed.
+
+    Besides requests/s: the server's CPU per request (web workers + PostgreSQL + anything else
+    running), i.e. the machine's busy CPU minus this client process's own. The clients share
+    the server's cores, so requests/s understates the gap between two servers; CPU per request
+    does not."""
     import requests
 
     latencies: list[float] = []
@@ -99,12 +112,14 @@ def load(post, total: int, clients: int, seconds: float, prepare=None) -> dict:
                 statuses[code] = statuses.get(code, 0) + n
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
+    busy_before, own_before = _busy_cpu_seconds(), time.process_time()
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
+    server_cpu = (_busy_cpu_seconds() - busy_before) - (time.process_time() - own_before)
     ok = statuses.get(201, 0) + statuses.get(302, 0)  # 302: a form's redirect after creating
     return {
         "requests": len(latencies),
@@ -112,6 +127,7 @@ def load(post, total: int, clients: int, seconds: float, prepare=None) -> dict:
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "seconds": round(elapsed, 2),
         "req_per_s": round(ok / elapsed, 1) if elapsed else 0.0,
+        "server_cpu_ms_per_req": round(1000 * server_cpu / ok, 2) if ok else None,
         **summary_ms(latencies),
     }
 
@@ -217,6 +233,15 @@ def main() -> None:
         f"{ratio:.2f}",
         ">= 0.5",
     )
+    civic_cpu, floor_cpu = civic["server_cpu_ms_per_req"], floor["server_cpu_ms_per_req"]
+    if civic_cpu and floor_cpu:
+        print_row(
+            "  server CPU per request",
+            f"civic {civic_cpu:.1f} ms",
+            f"floor {floor_cpu:.1f} ms",
+            f"{floor_cpu / civic_cpu:.2f}",
+            "(clients excluded)",
+        )
 
 
 if __name__ == "__main__":

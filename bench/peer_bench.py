@@ -125,6 +125,17 @@ def main() -> None:
         f"{ratio:.2f}",
         ">= 2",
     )
+    civic_cpu, peer_cpu = civic["server_cpu_ms_per_req"], peer["server_cpu_ms_per_req"]
+    if civic_cpu and peer_cpu:
+        data["cpu_ratio"] = round(peer_cpu / civic_cpu, 2)
+        record("peer", data)
+        print_row(
+            "  server CPU per case / ticket",
+            f"civic {civic_cpu:.1f} ms",
+            f"helpdesk {peer_cpu:.1f} ms",
+            f"{peer_cpu / civic_cpu:.2f}",
+            "(clients excluded)",
+        )
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {PEER_DB}"],
         check=False,
