@@ -115,8 +115,11 @@ WITH due AS (
 ), fresh AS (
     SELECT due.* FROM due JOIN claimed ON claimed.case_id = due.id
 ), flagged AS (
+    -- `= ANY(ARRAY(…))`: the ids are computed once and each row is found by its key. As a join,
+    -- the CTE's row estimate (20x too high) made PostgreSQL hash the whole case table: 0.9 s of
+    -- a 1.0 s statement at 1M cases.
     UPDATE cases_case c SET is_overdue = true
-    FROM fresh WHERE c.id = fresh.id AND %(flag)s AND NOT c.is_overdue
+    WHERE c.id = ANY(ARRAY(SELECT id FROM fresh)) AND %(flag)s AND NOT c.is_overdue
 ), events AS (
     INSERT INTO cases_caseevent (case_id, at, action, from_status, to_status, note, data)
     SELECT id, %(at)s, 'overdue', status, status, '',
