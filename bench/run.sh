@@ -2,21 +2,12 @@
 # make bench: every workload against PostgreSQL + Redis, printing a table and writing
 # bench/results.json. Size with BENCH_CASES (default 1000000). Each step has a time limit.
 set -uo pipefail
-cd "$(dirname "$0")/.."
-PY=${PY:-.venv/bin/python}
+source "$(dirname "$0")/env.sh"
 CASES=${BENCH_CASES:-1000000}
-export BENCH_DATABASE_URL=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/civic_bench}
-export DATABASE_URL=$BENCH_DATABASE_URL
-export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}
-export DEBUG=false LOG_LEVEL=WARNING
-
-pg_isready -h 127.0.0.1 -p 5432 -q || pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start
-redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 
 rm -f bench/results.json
 echo "== fresh bench database ($BENCH_DATABASE_URL), $CASES cases"
-psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS civic_bench" -qc "CREATE DATABASE civic_bench"
-$PY manage.py migrate --noinput -v0
+fresh_bench_db
 
 printf '| %-34s | %-34s | %-30s | %-12s | %-18s |\n' workload figure reference ratio target
 printf '|%s|%s|%s|%s|%s|\n' "------------------------------------" "------------------------------------" "--------------------------------" "--------------" "--------------------"

@@ -370,8 +370,14 @@ class _CopyTemplate:
     def __init__(self, model, *, with_pk: bool):
         self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.index = {f.attname: i for i, f in enumerate(self.fields)}
+        # JSON defaults as COPY text; callers pass JSON values already dumped.
         self.defaults = [
-            None if f.primary_key else _copy_value(f, f.get_default()) for f in self.fields
+            None
+            if f.primary_key
+            else json.dumps(f.get_default())
+            if f.get_internal_type() == "JSONField"
+            else f.get_default()
+            for f in self.fields
         ]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         self.sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
@@ -381,10 +387,6 @@ class _CopyTemplate:
         for name, value in values.items():
             out[self.index[name]] = value
         return out
-
-
-def _copy_value(field, value):
-    return json.dumps(value) if field.get_internal_type() == "JSONField" else value
 
 
 def _copy(template: _CopyTemplate, rows) -> None:

@@ -1,5 +1,7 @@
 """Reads and visibility rules for cases. Every list starts from `cases_visible_to`."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -20,33 +22,63 @@ from .models import (
 from .rules import VISIBLE_ASSIGNMENT_STATES
 
 
-def cases_visible_to(user) -> QuerySet[Case]:
+@dataclass(frozen=True)
+class Visibility:
+    """Which cases a user sees, decided once: `cases_visible_to` and `visible_case_count` both
+    read it, so a view that needs the list and its total asks the database once."""
+
+    NONE = "none"  # anonymous: nothing here (tracking uses a code)
+    ALL = "all"  # centre staff
+    OWN = "own"  # residents: the cases they filed
+    UNITS = "units"  # unit staff who filed nothing: their units' cases
+    OWN_AND_UNITS = "own_and_units"  # unit staff who also filed cases
+
+    kind: str
+    unit_ids: frozenset[int] = frozenset()
+
+
+def visibility_of(user) -> Visibility:
+    if not getattr(user, "is_authenticated", False):
+        return Visibility(Visibility.NONE)
+    if roles.is_centre_staff(user):
+        return Visibility(Visibility.ALL)
+    unit_ids = frozenset(roles.unit_ids_of(user, (*HANDLING_ROLES, Role.VIEWER)))
+    if not unit_ids:
+        return Visibility(Visibility.OWN)
+    if Case.objects.filter(reporter=user).exists():
+        return Visibility(Visibility.OWN_AND_UNITS, unit_ids)
+    return Visibility(Visibility.UNITS, unit_ids)
+
+
+def cases_visible_to(user, visibility: Visibility | None = None) -> QuerySet[Case]:
     """The one visibility rule: centre staff see all; a unit sees what was dispatched to it;
     a resident sees their own cases. Anonymous users see nothing here (tracking uses a code)."""
+    visibility = visibility or visibility_of(user)
     # The category's parents too: the API shows its full path (two queries per row otherwise).
     base = Case.objects.select_related("category__parent__parent", "region", "lead_unit")
-    if not getattr(user, "is_authenticated", False):
+    if visibility.kind == Visibility.NONE:
         return base.none()
-    if roles.is_centre_staff(user):
+    if visibility.kind == Visibility.ALL:
         return base
-    unit_ids = roles.unit_ids_of(user, (*HANDLING_ROLES, Role.VIEWER))
-    if not unit_ids:
+    if visibility.kind == Visibility.OWN:
         return base.filter(reporter=user)
     assigned = Q(
         Exists(
             Assignment.objects.filter(
-                case=OuterRef("pk"), unit_id__in=unit_ids, state__in=VISIBLE_ASSIGNMENT_STATES
+                case=OuterRef("pk"),
+                unit_id__in=visibility.unit_ids,
+                state__in=VISIBLE_ASSIGNMENT_STATES,
             )
         )
     )
     # "reporter OR assigned" defeats both indexes (a sequential scan of every case, 0.9 s at 1M
     # for a count); unit staff who never filed a case get the assignment branch alone.
-    if Case.objects.filter(reporter=user).exists():
+    if visibility.kind == Visibility.OWN_AND_UNITS:
         return base.filter(Q(reporter=user) | assigned)
     return base.filter(assigned)
 
 
-def visible_case_count(user) -> int | None:
+def visible_case_count(user, visibility: Visibility | None = None) -> int | None:
     """How many cases `cases_visible_to(user)` holds, when the assignment index alone can say.
 
     For unit staff who filed nothing, the visible cases are exactly the distinct cases of their
@@ -54,16 +86,14 @@ def visible_case_count(user) -> int | None:
     street), where counting the cases themselves joins every case (0.1–0.5 s at 1M). None when
     the shortcut does not apply; callers then count the queryset.
     """
-    if not getattr(user, "is_authenticated", False) or roles.is_centre_staff(user):
-        return None
-    unit_ids = roles.unit_ids_of(user, (*HANDLING_ROLES, Role.VIEWER))
-    if not unit_ids or Case.objects.filter(reporter=user).exists():
+    visibility = visibility or visibility_of(user)
+    if visibility.kind != Visibility.UNITS:
         return None
     # COUNT(DISTINCT) sorts the index-only rows: 7 ms for a street's 35k assignments at 1M,
     # where DISTINCT in a subquery hashed them in 17 ms. (A reopened case has a done and an
     # active assignment for the same unit, hence distinct.)
     return Assignment.objects.filter(
-        unit_id__in=unit_ids, state__in=VISIBLE_ASSIGNMENT_STATES
+        unit_id__in=visibility.unit_ids, state__in=VISIBLE_ASSIGNMENT_STATES
     ).aggregate(n=Count("case_id", distinct=True))["n"]
 
 

@@ -7,6 +7,7 @@ to lists, so scoping happens before anything else (DESIGN §6a).
 from __future__ import annotations
 
 import contextlib
+from functools import cached_property
 
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
@@ -81,14 +82,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # Query parameters that do not narrow the list (the index-only count stays exact).
     UNFILTERED_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
 
+    @cached_property
+    def visibility(self) -> selectors.Visibility:
+        # Decided once per request: the list and its total both need it.
+        return selectors.visibility_of(self.request.user)
+
     def get_queryset(self):
-        return selectors.cases_visible_to(self.request.user)
+        return selectors.cases_visible_to(self.request.user, self.visibility)
 
     def known_count(self) -> int | None:
         """The unfiltered list's total without counting the cases (see civic.pagination)."""
         if self.action != "list" or set(self.request.query_params) - self.UNFILTERED_PARAMS:
             return None
-        return selectors.visible_case_count(self.request.user)
+        return selectors.visible_case_count(self.request.user, self.visibility)
 
     def get_permissions(self):
         if self.action == "create":

@@ -3,6 +3,8 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, CaseEvent, Status
 from tests.cases.factories import case_in, file_case
@@ -303,13 +305,23 @@ def test_unit_list_total_comes_from_the_assignment_index_and_is_exact(api_client
     assert selectors.visible_case_count(world.handler) == expected
     # The co-unit's handler sees the one case it was brought into, counted the same way.
     assert selectors.visible_case_count(world.other_handler) == 1
-    page = api_client.get(f"{API}/cases/", {"page_size": 2}).data
+    with CaptureQueriesContext(connection) as queries:
+        page = api_client.get(f"{API}/cases/", {"page_size": 2}).data
     assert page["count"] == expected and len(page["results"]) == 2 and page["next"]
+    # The total came from the assignment index: no COUNT over the cases themselves.
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and 'FROM "cases_case"' not in counts[0]
+    # Who sees what is decided once per request (one "did they file a case?" query).
+    filed = [q for q in queries.captured_queries if '"cases_case"."reporter_id" = ' in q["sql"]]
+    assert len(filed) == 1
     last = api_client.get(f"{API}/cases/", {"page_size": 2, "page": 3}).data
     assert last["count"] == expected and len(last["results"]) == 1 and last["next"] is None
     # A filter narrows the list: the total is then counted from the filtered cases.
-    closed = api_client.get(f"{API}/cases/", {"status": "closed"}).data
+    with CaptureQueriesContext(connection) as queries:
+        closed = api_client.get(f"{API}/cases/", {"status": "closed"}).data
     assert closed["count"] == 1 == len(closed["results"])
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and 'FROM "cases_case"' in counts[0]
     # No shortcut for the centre or for residents: their lists count as before.
     assert selectors.visible_case_count(world.dispatcher) is None
     assert selectors.visible_case_count(world.resident) is None
