@@ -7,4 +7,4 @@ class CivicConfig(AppConfig):
     verbose_name = _("City structure")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import catalogue, checks  # noqa: F401  (system checks; the catalogue's signals)

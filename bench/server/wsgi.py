@@ -1,6 +1,8 @@
+"""civic's own WSGI start-up (views imported, start-up objects frozen) on the bench settings, so
+civic and the floor view run exactly as civic is deployed."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.server.settings")
-application = get_wsgi_application()
+
+from civic.wsgi import application  # noqa: F401

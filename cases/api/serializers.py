@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from civic import catalogue
 from civic.models import Category, Region, Unit
 
 from .. import masking
@@ -26,6 +27,27 @@ class NoNulCharField(serializers.CharField):
         if "\x00" in value:
             raise serializers.ValidationError(_("NUL characters are not allowed."))
         return value
+
+
+class CatalogueField(serializers.PrimaryKeyRelatedField):
+    """A category or region by id, read from `civic.catalogue` (memory) instead of a query per
+    case. `accept(obj)` narrows the choice as the queryset does (kept for the schema)."""
+
+    def __init__(self, *, lookup, accept=None, **kwargs):
+        self.lookup, self.accept = lookup, accept
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data.strip().isascii() and data.strip().isdigit():
+            pk = int(data.strip())
+        elif isinstance(data, int) and not isinstance(data, bool):
+            pk = data
+        else:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        obj = self.lookup(pk)
+        if obj is None or (self.accept is not None and not self.accept(obj)):
+            self.fail("does_not_exist", pk_value=data)
+        return obj
 
 
 # --- output --------------------------------------------------------------------------------
@@ -221,13 +243,15 @@ class ErrorSerializer(serializers.Serializer):
 
 class CaseCreateInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.filter(level=3, active=True)
+    category = CatalogueField(
+        queryset=Category.objects.filter(level=3, active=True),
+        lookup=catalogue.category,
+        accept=lambda c: c.level == 3 and c.active,
     )
     title = NoNulCharField(max_length=200, **SAFE_TEXT)
     description = NoNulCharField(max_length=5000, **SAFE_TEXT)
-    region = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.all(), required=False, allow_null=True
+    region = CatalogueField(
+        queryset=Region.objects.all(), lookup=catalogue.region, required=False, allow_null=True
     )
     address = NoNulCharField(max_length=300, required=False, allow_blank=True, default="")
     lat = serializers.DecimalField(

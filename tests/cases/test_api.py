@@ -105,7 +105,13 @@ def test_illegal_moves_are_409_with_the_error_shape(api_client, world):
         {"title": "x" * 201},
         {"kind": "nonsense"},
         {"category": 999999},
+        {"category": True},
+        {"category": 1.5},
+        {"category": [1]},
+        {"category": 2**70},
+        {"category": "１２"},
         {"region": "abc"},
+        {"region": -3},
         {"lat": "95", "lng": "116", "region": None},
         {"lat": "39.9", "region": None},
         {"title": "a\x00b"},
@@ -118,6 +124,44 @@ def test_bad_intake_is_400_with_field_messages_and_writes_nothing(api_client, wo
     assert response.status_code == 400, response.content
     assert response.data["extra"]["fields"] or response.data["message"]
     assert Case.objects.count() == 0
+
+
+def test_intake_reads_categories_and_regions_from_memory_and_sees_edits(api_client, world):
+    assert api_client.post(f"{API}/cases/", new_case(world), format="json").status_code == 201
+    with CaptureQueriesContext(connection) as queries:
+        response = api_client.post(f"{API}/cases/", new_case(world), format="json")
+    assert response.status_code == 201, response.content
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "civic_category" not in read and "civic_region" not in read
+
+    category = world.department_category
+    category.active = False
+    category.save()  # an edit through the ORM (the admin) is seen at once
+    response = api_client.post(f"{API}/cases/", new_case(world), format="json")
+    assert response.status_code == 400
+    assert "category" in response.data["extra"]["fields"]
+    parent = category.parent
+    response = api_client.post(f"{API}/cases/", new_case(world, category=parent.pk), format="json")
+    assert response.status_code == 400  # not a leaf
+    assert Case.objects.count() == 2
+
+
+def test_an_edit_made_by_another_process_is_seen_within_the_cache_time(
+    api_client, world, monkeypatch
+):
+    import time
+
+    from civic import catalogue
+    from civic.models import Category
+
+    assert api_client.post(f"{API}/cases/", new_case(world), format="json").status_code == 201
+    # A queryset update sends no signal: as if another worker process had made the edit.
+    Category.objects.filter(pk=world.department_category.pk).update(active=False)
+    later = time.monotonic() + catalogue.CACHE_SECONDS + 1
+    monkeypatch.setattr(catalogue, "_clock", lambda: later)
+    response = api_client.post(f"{API}/cases/", new_case(world), format="json")
+    assert response.status_code == 400
+    assert "category" in response.data["extra"]["fields"]
 
 
 def test_malformed_json_and_wrong_content_type(api_client, world):
