@@ -109,11 +109,12 @@ def cases_of_resident(user) -> QuerySet[Case]:
 
 
 def inbox_for_units(unit_ids, *, include_closed: bool = False) -> QuerySet[Case]:
-    """A unit's inbox: cases with an active assignment to it, soonest deadline first."""
+    """A unit's inbox: cases with an active assignment to it, soonest deadline first.
+    (No joins: a page takes its categories and regions from `civic.catalogue.attach`.)"""
     assigned = Assignment.objects.filter(
         case=OuterRef("pk"), unit_id__in=list(unit_ids), state=Assignment.State.ACTIVE
     )
-    qs = Case.objects.filter(Exists(assigned)).select_related("category", "region", "lead_unit")
+    qs = Case.objects.filter(Exists(assigned))
     if not include_closed:
         qs = qs.exclude(status=Status.CLOSED)
     return qs.order_by("handle_due_at", "received_at")

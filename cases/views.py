@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civic import roles
+from civic import catalogue, roles
 from civic.errors import (
     ApplicationError,
     ConflictError,
@@ -610,6 +610,16 @@ def centre_action(request, number, action):
 
 
 INBOX_PAGE_SIZE = 50
+INBOX_COLUMNS = (
+    "number",
+    "title",
+    "status",
+    "handle_due_at",
+    "received_at",
+    "is_overdue",
+    "category",
+    "region",
+)
 
 
 @login_required
@@ -617,10 +627,12 @@ def inbox(request):
     _require(lambda u: roles.has_role(u, *HANDLING_ROLES), request)
     # Soonest deadline first, 50 a page: a busy street has over a thousand open cases, and
     # rendering them all cost more than the query (≈ 140 ms for 300 rows at 1M cases).
-    page = Paginator(selectors.inbox_for_user(request.user), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    rows = [(case, _deadline_badge(case)) for case in page.object_list]
+    # Only what the page shows: the query sorts all of a unit's open cases (1,400 rows for a
+    # busy street at 1M) before it keeps 50, and without descriptions they are narrow.
+    cases = selectors.inbox_for_user(request.user).only(*INBOX_COLUMNS)
+    page = Paginator(cases, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = catalogue.attach(list(page.object_list), "category", "region")
+    rows = [(case, _deadline_badge(case)) for case in cases]
     return render(
         request,
         "cases/inbox.html",

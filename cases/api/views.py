@@ -88,7 +88,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.visibility_of(self.request.user)
 
     def get_queryset(self):
-        return selectors.cases_visible_to(self.request.user, self.visibility)
+        cases = selectors.cases_visible_to(self.request.user, self.visibility)
+        if self.action == "list":
+            # The serializer reads categories, regions and units from civic.catalogue.
+            cases = cases.select_related(None)
+        return cases
 
     def known_count(self) -> int | None:
         """The unfiltered list's total without counting the cases (see civic.pagination)."""

@@ -381,3 +381,38 @@ def test_unit_handler_who_filed_a_case_still_gets_an_exact_total(api_client, wor
     listing = api_client.get(f"{API}/cases/").data
     assert listing["count"] == 2
     assert own.number in {c["number"] for c in listing["results"]}
+
+
+def test_case_list_reads_reference_rows_from_memory_with_the_same_output(api_client, world):
+    for _ in range(3):
+        case_in(world, "dispatched")
+    as_user(api_client, world.handler)
+    api_client.get(f"{API}/cases/")  # the catalogue is filled on first use
+    with CaptureQueriesContext(connection) as queries:
+        results = api_client.get(f"{API}/cases/").data["results"]
+    joined = [q["sql"] for q in queries.captured_queries if "civic_category" in q["sql"]]
+    assert joined == [] and len(results) == 3
+    # The same nested representation as before: the full category path, region and lead unit.
+    category = world.department_category
+    first = results[0]
+    assert first["category"]["id"] == category.pk
+    assert first["category"]["path"] == category.full_name("/").split("/")
+    assert len(first["category"]["path"]) == 3
+    assert first["region"] == {
+        "id": world.community.pk,
+        "code": world.community.code,
+        "name": world.community.name,
+        "level": world.community.level,
+        "parent": world.community.parent_id,
+    }
+    assert first["lead_unit"]["code"] == world.department.code
+    # A unit renamed in the admin shows its new name at once.
+    world.department.name = "区城管委（新）"
+    world.department.save()
+    renamed = api_client.get(f"{API}/cases/").data["results"]
+    assert {r["lead_unit"]["name"] for r in renamed} == {"区城管委（新）"}
+    # A case not yet dispatched has no lead unit.
+    as_user(api_client, world.dispatcher)
+    case_in(world, "received")
+    listed = api_client.get(f"{API}/cases/", {"status": "received"}).data["results"]
+    assert listed[0]["lead_unit"] is None

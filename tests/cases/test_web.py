@@ -282,3 +282,24 @@ def test_inbox_is_paginated_soonest_deadline_first(client, world, monkeypatch):
     (rest,) = [c.number for c in cases if c.number not in shown]
     assert rest in second and all(n not in second for n in shown)
     assert client.get("/inbox/?page=99").status_code == 200  # past the end: the last page
+
+
+def test_inbox_queries_do_not_grow_with_its_cases_and_show_names(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, world.handler)
+    case_in(world, "dispatched")
+    client.get("/inbox/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/inbox/")
+    for _ in range(4):
+        case_in(world, "dispatched")
+    with CaptureQueriesContext(connection) as five:
+        page = client.get("/inbox/").content.decode()
+    assert len(five.captured_queries) == len(one.captured_queries)
+    assert page.count(world.community.name) == 5
+    assert page.count(world.department_category.name) >= 5
+    # The page's query reads no case text it does not show, and joins no reference table.
+    listed = [q["sql"] for q in five.captured_queries if '"cases_case"."number"' in q["sql"]]
+    assert listed and all('"description"' not in q and "civic_region" not in q for q in listed)
