@@ -695,8 +695,13 @@ class SupervisionOrder(models.Model):
         REOPEN_LIMIT = "reopen_limit", _("Reopen limit reached")
         WHISTLE_MISSED = "whistle_missed", _("Whistle report missed")
 
+    # No index of its own: the unique key below leads with the case (one write less per order).
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supervision_orders"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="supervision_orders",
+        db_index=False,
     )
     reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
     # Which deadline it is about ("handle", "sign", …) so each is opened once.
@@ -737,8 +742,13 @@ class DeadlineEffect(models.Model):
     """One effect of the deadline sweep (warning, overdue, escalated) for one deadline of one
     case; the unique key makes every effect happen once however often the sweep runs."""
 
+    # No index of its own: the unique key below leads with the case (one write less per claim).
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadline_effects"
+        Case,
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="deadline_effects",
+        db_index=False,
     )
     deadline = models.CharField(_("deadline"), max_length=16)
     effect = models.CharField(_("effect"), max_length=16)
