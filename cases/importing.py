@@ -276,10 +276,16 @@ def _insert(batch: list[dict], report: ImportReport) -> None:
     refs_given = [r["external_ref"] for r in batch if r["external_ref"]]
     with transaction.atomic():
         existing_numbers = set(
-            Case.objects.filter(number__in=numbers_given).values_list("number", flat=True)
+            Case.objects.filter(number__in=numbers_given)
+            .order_by()
+            .values_list("number", flat=True)
         )
         existing_refs = set(
-            Case.objects.filter(external_ref__in=refs_given).values_list("external_ref", flat=True)
+            # The exclusion repeats the partial index's condition, so PostgreSQL can use it.
+            Case.objects.filter(external_ref__in=refs_given)
+            .exclude(external_ref="")
+            .order_by()
+            .values_list("external_ref", flat=True)
         )
         fresh: list[dict] = []
         seen_refs: set[str] = set()

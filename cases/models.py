@@ -287,7 +287,12 @@ class Case(models.Model):
                 condition=Q(reporter__isnull=False),
             ),
             models.Index(fields=["region", "category"]),
-            models.Index(fields=["external_ref"], name="case_external_ref_idx"),
+            # Only imported cases carry a reference: cases filed here skip this index.
+            models.Index(
+                fields=["external_ref"],
+                name="case_external_ref_idx",
+                condition=~Q(external_ref=""),
+            ),
             models.Index(
                 fields=["first_receiver"],
                 name="case_first_receiver_idx",
