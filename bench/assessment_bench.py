@@ -26,6 +26,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from assessment.services import assessment_compute, month_bounds, parse_month  # noqa: E402
+from bench.common import print_row, record  # noqa: E402
 
 MONTH = "2026-03"
 FIELDS = [
@@ -175,6 +176,25 @@ def main() -> None:
     print(f"hand-written SQL aggregate: {t_sql:.2f} s")
     print(f"assessment_compute (aggregate + ranking + writes): {t_service:.2f} s")
     print(f"ratio: {t_service / t_sql:.2f}x (target <= 1.3x)")
+    record(
+        "assessment",
+        {
+            "cases": args.cases,
+            "units": len(got),
+            "cases_counted": sum(v["cases"] for v in got.values()),
+            "reference_sql_s": round(t_sql, 3),
+            "civic_s": round(t_service, 3),
+            "ratio": round(t_service / t_sql, 3),
+            "same_numbers": True,
+        },
+    )
+    print_row(
+        f"assessment ({args.cases:,} cases, {len(got)} units)",
+        f"{t_service:.2f} s, same numbers",
+        f"SQL aggregate {t_sql:.2f} s",
+        f"{t_service / t_sql:.2f}x",
+        "<= 1.3x",
+    )
 
 
 if __name__ == "__main__":
