@@ -121,7 +121,7 @@ def main() -> None:
         f"deadline sweep ({args.cases:,} open, {args.due:,} due)",
         f"{civic_time['seconds']:.2f} s (re-run {second['seconds']:.2f} s)",
         f"SQL UPDATE {ref['seconds']:.3f} s",
-        f"{ratio:.1f}x",
+        f"{ratio:.2f}x",
         "<= 1.5x",
     )
 
