@@ -3,9 +3,9 @@
 Every case filed names a category and a region, and intake checks both; every case shown in the
 API carries its category (with its path), region and lead unit. They are reference data that
 change a few times a year (in the admin), so reading them from the database cost two queries per
-case filed (about an eighth of an intake's server time) and four joins per case list. An edit made
-through the ORM clears this process's copy at once (signals); other worker processes see it
-within CACHE_SECONDS. Unknown ids are never remembered (a client sending random ids cannot fill
+case filed (a fifth of an intake's server CPU) and five joins per case list. An edit made through
+the ORM clears this process's copy at once (signals); other worker processes see it within
+CACHE_SECONDS. Unknown ids are never remembered (a client sending random ids cannot fill
 the memory).
 
 The instances are shared between requests: read them, never change them.

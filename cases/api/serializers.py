@@ -53,20 +53,7 @@ class CatalogueField(serializers.PrimaryKeyRelatedField):
 # --- output --------------------------------------------------------------------------------
 
 
-class RepresentedOnce:
-    """For reference rows nested in a case (category, region, unit): a list's cases share a
-    few of them, so each is represented once per response and reused (a case list at 1M
-    spent a third of its serialisation time repeating them)."""
-
-    def to_representation(self, instance):
-        memo = self.context.setdefault("_represented", {})
-        key = (type(self), instance.pk)
-        if key not in memo:
-            memo[key] = super().to_representation(instance)
-        return memo[key]
-
-
-class CategorySerializer(RepresentedOnce, serializers.ModelSerializer):
+class CategorySerializer(serializers.ModelSerializer):
     path = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,7 +74,7 @@ class CategorySerializer(RepresentedOnce, serializers.ModelSerializer):
         return catalogue.category_path(obj)
 
 
-class UnitSerializer(RepresentedOnce, serializers.ModelSerializer):
+class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = [
@@ -103,7 +90,7 @@ class UnitSerializer(RepresentedOnce, serializers.ModelSerializer):
         ]
 
 
-class RegionSerializer(RepresentedOnce, serializers.ModelSerializer):
+class RegionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "code", "name", "level", "parent"]
