@@ -90,6 +90,34 @@ def test_reimport_skips_duplicates(world, tmp_path, capsys):
     assert Case.objects.count() == 2
 
 
+def test_numbers_on_the_sequence_are_skipped_and_external_refs_deduplicated(
+    world, tmp_path, capsys
+):
+    # An earlier import holds 2026030200001 (a historical number given in its file), and the
+    # day's counter has not moved: the next numberless row must not be given that number.
+    first = write_csv(tmp_path / "first.csv", [row(world, number="2026030200001")])
+    call_command("import_cases", str(first))
+    rows = [
+        row(world, external_ref="R-1"),
+        row(world, external_ref="R-2"),
+        row(world, external_ref="R-1"),  # the same reference twice in one file
+        row(world),
+    ]
+    call_command("import_cases", str(write_csv(tmp_path / "second.csv", rows)))
+    assert "duplicates skipped 1" in capsys.readouterr().out
+    numbers = sorted(Case.objects.values_list("number", flat=True))
+    assert numbers == [
+        "2026030200001",
+        "2026030200002",
+        "2026030200003",
+        "2026030200004",
+    ]
+    assert sorted(Case.objects.exclude(external_ref="").values_list("external_ref", flat=True)) == [
+        "R-1",
+        "R-2",
+    ]
+
+
 def test_public_dataset_columns(world, capsys):
     call_command("import_cases", str(DATA / "public_sample.csv"), "--region", world.community.code)
     out = capsys.readouterr().out
