@@ -277,12 +277,15 @@ def _existing(column: str, values: list[str]) -> set[str]:
         return set()
     if connection.vendor == "postgresql":
         # One array parameter: `__in` would send thousands of placeholders per batch, and
-        # building and parsing them cost more Python than the lookup itself.
-        # `<> ''` repeats the external_ref index's condition, so PostgreSQL can use it.
+        # building and parsing them cost more Python than the lookup itself. The array goes
+        # through a sub-select so the planner does not estimate each of its 5,000 values
+        # against the column's statistics: that took 178 ms per batch for external_ref,
+        # against 8 ms for the lookup. `<> ''` repeats the external_ref index's condition.
         table = Case._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {column} FROM {table} WHERE {column} = ANY(%s) AND {column} <> ''",
+                f"SELECT {column} FROM {table} "
+                f"WHERE {column} = ANY(ARRAY(SELECT unnest(%s::text[]))) AND {column} <> ''",
                 [values],
             )
             return {row[0] for row in cursor.fetchall()}
