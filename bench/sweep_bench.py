@@ -5,8 +5,8 @@
 N open (in-progress) cases are inserted set-based; `--due` of them have just passed their
 handling deadline, the rest are due 8–30 days ahead (outside the warning horizon). The reference
 is the bare flagging statement, run and committed in the same run (then undone, untimed); then
-civic's sweep does the real work (flag, DeadlineEffect, CaseEvent, SupervisionOrder, notices). A second sweep must find
-nothing (idempotency), and both must flag the same rows.
+civic's sweep does the real work (flag, DeadlineEffect, CaseEvent, SupervisionOrder, notices).
+A second sweep must find nothing (idempotency), and both must flag the same rows.
 """
 
 from __future__ import annotations

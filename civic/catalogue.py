@@ -31,7 +31,7 @@ _entries: dict[tuple[str, int], tuple[float, object]] = {}
 
 
 def _get(kind: str, model, pk) -> object | None:
-    if isinstance(pk, bool) or not isinstance(pk, int) or not 0 < pk < 2**63:
+    if not 0 < pk < 2**63:  # outside a bigint: no such row (and no database error)
         return None
     key = (kind, pk)
     now = _clock()

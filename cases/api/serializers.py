@@ -31,10 +31,11 @@ class NoNulCharField(serializers.CharField):
 
 class CatalogueField(serializers.PrimaryKeyRelatedField):
     """A category or region by id, read from `civic.catalogue` (memory) instead of a query per
-    case. `accept(obj)` narrows the choice as the queryset does (kept for the schema)."""
+    case. Which of them may be filed under (leaf, active) is the service's rule; the queryset
+    is kept for the schema."""
 
-    def __init__(self, *, lookup, accept=None, **kwargs):
-        self.lookup, self.accept = lookup, accept
+    def __init__(self, *, lookup, **kwargs):
+        self.lookup = lookup
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -45,7 +46,7 @@ class CatalogueField(serializers.PrimaryKeyRelatedField):
         else:
             self.fail("incorrect_type", data_type=type(data).__name__)
         obj = self.lookup(pk)
-        if obj is None or (self.accept is not None and not self.accept(obj)):
+        if obj is None:
             self.fail("does_not_exist", pk_value=data)
         return obj
 
@@ -96,35 +97,12 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "level", "parent"]
 
 
-class FromCatalogue:
-    """A reference row nested in a case, read by its id from `civic.catalogue` (memory): a case
-    list needs no joins for them, and none of their rows is built per case."""
-
-    lookup = None
-
-    def get_attribute(self, instance):
-        pk = getattr(instance, f"{self.source}_id")
-        return type(self).lookup(pk) if pk is not None else None
-
-
-class CaseCategorySerializer(FromCatalogue, CategorySerializer):
-    lookup = staticmethod(catalogue.category)
-
-
-class CaseRegionSerializer(FromCatalogue, RegionSerializer):
-    lookup = staticmethod(catalogue.region)
-
-
-class CaseUnitSerializer(FromCatalogue, UnitSerializer):
-    lookup = staticmethod(catalogue.unit)
-
-
 class CaseSerializer(serializers.ModelSerializer):
     """A case; reporter data masked unless the view revealed it (see `_full`)."""
 
-    category = CaseCategorySerializer(read_only=True)
-    region = CaseRegionSerializer(read_only=True)
-    lead_unit = CaseUnitSerializer(read_only=True, allow_null=True)
+    category = CategorySerializer(read_only=True)
+    region = RegionSerializer(read_only=True)
+    lead_unit = UnitSerializer(read_only=True, allow_null=True)
     reporter = serializers.SerializerMethodField()
     address = serializers.SerializerMethodField()
 
@@ -267,9 +245,7 @@ class ErrorSerializer(serializers.Serializer):
 class CaseCreateInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = CatalogueField(
-        queryset=Category.objects.filter(level=3, active=True),
-        lookup=catalogue.category,
-        accept=lambda c: c.level == 3 and c.active,
+        queryset=Category.objects.filter(level=3, active=True), lookup=catalogue.category
     )
     title = NoNulCharField(max_length=200, **SAFE_TEXT)
     description = NoNulCharField(max_length=5000, **SAFE_TEXT)

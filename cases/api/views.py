@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from civic import roles
+from civic import catalogue, roles
 from civic.errors import ConflictError
 from civic.models import Category, Unit
 from civic.pagination import KnownCountPagination
@@ -88,11 +88,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.visibility_of(self.request.user)
 
     def get_queryset(self):
-        cases = selectors.cases_visible_to(self.request.user, self.visibility)
-        if self.action == "list":
-            # The serializer reads categories, regions and units from civic.catalogue.
-            cases = cases.select_related(None)
-        return cases
+        return selectors.cases_visible_to(self.request.user, self.visibility)
+
+    def paginate_queryset(self, queryset):
+        # A page's categories, regions and units come from memory (civic.catalogue), not joins.
+        page = super().paginate_queryset(queryset.select_related(None))
+        return None if page is None else catalogue.attach(page, "category", "region", "lead_unit")
 
     def known_count(self) -> int | None:
         """The unfiltered list's total without counting the cases (see civic.pagination)."""
