@@ -28,7 +28,7 @@ from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Category, Region, Unit, User
 from civic.roles import HANDLING_ROLES, Role
 
-from . import deadlines, rules, workflow
+from . import deadlines, inserts, rules, workflow
 from .errors import NotAllowed, ReturnWindowClosed
 from .models import (
     NOT_DISPATCHED_OUTCOMES,
@@ -93,7 +93,34 @@ def _record(
     data: dict | None = None,
     at: dt.datetime | None = None,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
+    event = _event(
+        case,
+        action,
+        actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data,
+        at=at,
+    )
+    event.save(force_insert=True)
+    case_event_recorded.send(sender=CaseEvent, event=event)
+    return event
+
+
+def _event(
+    case: Case,
+    action: str,
+    actor: User | None,
+    *,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    data: dict | None = None,
+    at: dt.datetime | None = None,
+) -> CaseEvent:
+    """An unsaved audit row; `_record` saves it and tells the receivers."""
+    return CaseEvent(
         case=case,
         at=at or _now(),
         actor=actor,
@@ -104,8 +131,6 @@ def _record(
         note=note,
         data=data or {},
     )
-    case_event_recorded.send(sender=CaseEvent, event=event)
-    return event
 
 
 def _lock(case: Case | int) -> Case:
@@ -315,8 +340,7 @@ def case_create(
         centre_units = roles.units_of(actor, roles.CENTRE_ROLES)
         first_receiver_unit = centre_units[0] if centre_units else None
     with transaction.atomic():
-        case = Case.objects.create(
-            number=case_number_next(calendar.local_date(received_at)),
+        case = Case(
             channel=channel,
             kind=kind,
             urgency=urgency
@@ -343,6 +367,21 @@ def case_create(
             first_receiver_unit=first_receiver_unit,
             received_at=received_at,
         )
+        event = _event(
+            case,
+            "create",
+            actor,
+            to_status=Status.RECEIVED,
+            data={"channel": channel},
+            at=received_at,
+        )
+        day = calendar.local_date(received_at)
+        if inserts.supported():
+            inserts.insert_case_with_event(case, event, day=day)  # one round trip
+        else:
+            case.number = case_number_next(day)
+            case.save(force_insert=True)
+            event.save(force_insert=True)
         for upload, content_type in zip(attachments, content_types, strict=True):
             CaseAttachment.objects.create(
                 case=case,
@@ -351,14 +390,7 @@ def case_create(
                 size=upload.size,
                 uploaded_by=actor if actor and actor.is_authenticated else None,
             )
-        _record(
-            case,
-            "create",
-            actor,
-            to_status=Status.RECEIVED,
-            data={"channel": channel},
-            at=received_at,
-        )
+        case_event_recorded.send(sender=CaseEvent, event=event)
     return CaseCreated(case=case, access_code=code)
 
 

@@ -39,6 +39,48 @@ def test_case_number_is_date_plus_daily_sequence(world):
     assert second.number == "2026112200002"
 
 
+def test_case_numbers_grow_past_five_digits(world):
+    from cases.models import CaseNumberSequence
+
+    CaseNumberSequence.objects.create(day=dt.date(2026, 11, 22), last=99_999)
+    with time_machine.travel(dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)):
+        case, _ = file_case(world)
+    assert case.number == "20261122100000"
+    assert Case.objects.get(pk=case.pk).number == "20261122100000"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("by", ["resident", "operator"])
+def test_one_statement_intake_writes_what_the_orm_writes(world, monkeypatch, by):
+    """PostgreSQL files a case in one statement (cases.inserts); the ORM path is kept for other
+    databases. Both must store the same case and the same audit row."""
+    from cases import inserts
+
+    actor = getattr(world, by)
+    fast, fast_code = file_case(world, by=actor, lat="39.9", lng="116.4", address="多福巷1号")
+    monkeypatch.setattr(inserts, "supported", lambda: False)
+    slow, slow_code = file_case(world, by=actor, lat="39.9", lng="116.4", address="多福巷1号")
+
+    def stored(case):
+        row = Case.objects.filter(pk=case.pk).values().get()
+        event = CaseEvent.objects.filter(case=case).values().get()
+        for key in ("id", "number", "access_code_hash", "received_at", "updated_at"):
+            row.pop(key)
+        for key in ("id", "case_id", "at"):
+            event.pop(key)
+        return row, event
+
+    assert stored(fast) == stored(slow)
+    assert int(slow.number) == int(fast.number) + 1
+    assert fast.events.get().case_id == fast.pk and fast.events.get().action == "create"
+    assert services.access_code_matches(Case.objects.get(pk=fast.pk), fast_code)
+    assert services.access_code_matches(Case.objects.get(pk=slow.pk), slow_code)
+    # The instances handed back are the saved rows.
+    for case in (fast, slow):
+        assert not case._state.adding
+        assert Case.objects.get(pk=case.pk).number == case.number
+
+
 def test_access_code_is_stored_hashed_and_checked(world):
     case, code = file_case(world)
     assert code not in case.access_code_hash
