@@ -1,5 +1,7 @@
 """Input serializers validate shapes; output serializers render. No domain logic in save()."""
 
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -27,6 +29,21 @@ class NoNulCharField(serializers.CharField):
         if "\x00" in value:
             raise serializers.ValidationError(_("NUL characters are not allowed."))
         return value
+
+
+class Input(serializers.Serializer):
+    """Base of the input serializers. DRF deep-copies every declared field for each instance:
+    0.18 ms of the intake's 0.26 ms validation. A flat field keeps no per-request state except
+    what `bind()` sets on its own copy, so a shallow copy is enough; a field with children (a
+    list, a nested serializer) still gets the deep copy."""
+
+    def get_fields(self):
+        return {
+            name: copy.deepcopy(field)
+            if any(hasattr(field, a) for a in ("child", "child_relation", "fields"))
+            else copy.copy(field)
+            for name, field in self._declared_fields.items()
+        }
 
 
 class CatalogueField(serializers.PrimaryKeyRelatedField):
@@ -242,7 +259,7 @@ class ErrorSerializer(serializers.Serializer):
 # --- input ---------------------------------------------------------------------------------
 
 
-class CaseCreateInput(serializers.Serializer):
+class CaseCreateInput(Input):
     kind = serializers.ChoiceField(choices=Kind.choices)
     category = CatalogueField(
         queryset=Category.objects.filter(level=3, active=True), lookup=catalogue.category
@@ -273,15 +290,15 @@ class CaseCreateInput(serializers.Serializer):
     reporter_email = serializers.EmailField(required=False, allow_blank=True, default="")
 
 
-class NoteInput(serializers.Serializer):
+class NoteInput(Input):
     note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RequiredNoteInput(serializers.Serializer):
+class RequiredNoteInput(Input):
     note = NoNulCharField(max_length=2000, **SAFE_TEXT)
 
 
-class CloseInput(serializers.Serializer):
+class CloseInput(Input):
     outcome = serializers.ChoiceField(choices=[o.value for o in NOT_DISPATCHED_OUTCOMES])
     note = NoNulCharField(max_length=2000, **SAFE_TEXT)
     duplicate_of = serializers.SlugRelatedField(
@@ -292,7 +309,7 @@ class CloseInput(serializers.Serializer):
 _units = Unit.objects.filter(active=True)
 
 
-class DispatchInput(serializers.Serializer):
+class DispatchInput(Input):
     lead_unit = serializers.PrimaryKeyRelatedField(queryset=_units)
     co_units = serializers.PrimaryKeyRelatedField(
         queryset=_units, many=True, required=False, default=list
@@ -300,46 +317,46 @@ class DispatchInput(serializers.Serializer):
     note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RedispatchInput(serializers.Serializer):
+class RedispatchInput(Input):
     lead_unit = serializers.PrimaryKeyRelatedField(queryset=_units)
     note = NoNulCharField(max_length=2000, **SAFE_TEXT)
 
 
-class ReplyInput(serializers.Serializer):
+class ReplyInput(Input):
     text = NoNulCharField(max_length=5000, **SAFE_TEXT)
     result = serializers.ChoiceField(choices=Reply.Result.choices)
 
 
-class ReturnInput(serializers.Serializer):
+class ReturnInput(Input):
     reason = NoNulCharField(max_length=2000, **SAFE_TEXT)
     suggested_unit = serializers.PrimaryKeyRelatedField(
         queryset=_units, required=False, allow_null=True
     )
 
 
-class ReturnDecisionInput(serializers.Serializer):
+class ReturnDecisionInput(Input):
     accept = serializers.BooleanField()
     new_unit = serializers.PrimaryKeyRelatedField(queryset=_units, required=False, allow_null=True)
     note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ExtensionInput(serializers.Serializer):
+class ExtensionInput(Input):
     reason = NoNulCharField(max_length=2000, **SAFE_TEXT)
     extra_working_days = serializers.IntegerField(min_value=1, max_value=60)
     resident_informed = serializers.BooleanField()
 
 
-class ExtensionDecisionInput(serializers.Serializer):
+class ExtensionDecisionInput(Input):
     approve = serializers.BooleanField()
     note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class CoUnitInput(serializers.Serializer):
+class CoUnitInput(Input):
     unit = serializers.PrimaryKeyRelatedField(queryset=_units)
     note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class RevisitInput(serializers.Serializer):
+class RevisitInput(Input):
     contacted = serializers.BooleanField()
     resolved = serializers.BooleanField()
     satisfaction = serializers.ChoiceField(choices=Revisit.Satisfaction.choices)
@@ -350,21 +367,21 @@ class RevisitInput(serializers.Serializer):
     reopen = serializers.BooleanField(required=False, default=False)
 
 
-class ReopenInput(serializers.Serializer):
+class ReopenInput(Input):
     reason = NoNulCharField(max_length=2000, **SAFE_TEXT)
 
 
-class AssessableInput(serializers.Serializer):
+class AssessableInput(Input):
     assessable = serializers.BooleanField()
     reason = NoNulCharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class TrackInput(serializers.Serializer):
+class TrackInput(Input):
     number = serializers.RegexField(r"^\d{8,20}$", max_length=20)
     access_code = NoNulCharField(max_length=16, **SAFE_TEXT)
 
 
-class TokenInput(serializers.Serializer):
+class TokenInput(Input):
     username = NoNulCharField(max_length=150, **SAFE_TEXT)
     password = NoNulCharField(max_length=128, **SAFE_TEXT, style={"input_type": "password"})
 

@@ -126,6 +126,22 @@ def test_bad_intake_is_400_with_field_messages_and_writes_nothing(api_client, wo
     assert Case.objects.count() == 0
 
 
+def test_input_serializers_keep_their_fields_to_themselves(world):
+    """Input serializers copy their fields shallowly (speed); each instance must still validate
+    on its own fields, and fields with children must not share them."""
+    from cases.api import serializers as s
+
+    good = s.CaseCreateInput(data=new_case(world))
+    bad = s.CaseCreateInput(data=new_case(world, title="", region="abc"))
+    assert good.fields["title"] is not bad.fields["title"]
+    assert good.fields["title"].parent is good and bad.fields["title"].parent is bad
+    assert not bad.is_valid() and good.is_valid(), good.errors
+    assert set(bad.errors) == {"title", "region"} and good.validated_data["title"]
+    first, second = s.DispatchInput(), s.DispatchInput()
+    assert first.fields["co_units"].child_relation is not second.fields["co_units"].child_relation
+    assert first.fields["co_units"].child_relation.parent is first.fields["co_units"]
+
+
 def test_intake_reads_categories_and_regions_from_memory_and_sees_edits(api_client, world):
     assert api_client.post(f"{API}/cases/", new_case(world), format="json").status_code == 201
     with CaptureQueriesContext(connection) as queries:
