@@ -22,13 +22,13 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from civic import catalogue, roles
 from civic.errors import ConflictError
 from civic.models import Category, Unit
 from civic.pagination import KnownCountPagination
+from civic.throttling import WindowScopedRateThrottle
 
 from .. import privacy, rules, selectors, services
 from ..errors import NotAllowed
@@ -57,10 +57,6 @@ def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
-
-
-class IntakeThrottle(ScopedRateThrottle):
-    scope_attr = "throttle_scope"
 
 
 @extend_schema_view(
@@ -109,7 +105,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_throttles(self):
         if self.action == "create":
             self.throttle_scope = "intake"
-            return [IntakeThrottle()]
+            return [WindowScopedRateThrottle()]
         return super().get_throttles()
 
     def _case(self) -> Case:
@@ -538,7 +534,7 @@ class TrackView(APIView):
     """Follow a case without an account: number + access code. Throttled per client."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [WindowScopedRateThrottle]
     throttle_scope = "tracking"
 
     @extend_schema(
@@ -566,7 +562,7 @@ class TokenView(APIView):
     """Exchange username and password for an API token (throttled like logins)."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [WindowScopedRateThrottle]
     throttle_scope = "tracking"
 
     @extend_schema(
