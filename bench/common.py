@@ -42,6 +42,24 @@ def timer():
         box["seconds"] = time.perf_counter() - start
 
 
+def settle(max_seconds: float = 300.0) -> float:
+    """Wait (bounded) until no autovacuum worker runs anywhere on this PostgreSQL: clean-up left
+    by an earlier step (the import's million rows, say) must not land on one side of a
+    comparison. Measured phases call this first. Returns the seconds waited."""
+    from django.db import connection
+
+    start = time.monotonic()
+    while time.monotonic() - start < max_seconds:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+        time.sleep(1)
+    return time.monotonic() - start
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 
-from bench.common import ROOT, print_row, record, setup_django, summary_ms
+from bench.common import ROOT, print_row, record, settle, setup_django, summary_ms
 
 
 def _free_port() -> int:
@@ -211,7 +211,9 @@ def main() -> None:
         ) as base:
             _load(f"{base}/bench/floor/", bodies, 200, args.clients, 30)  # warm-up
             _load(f"{base}/api/v1/cases/", bodies, 200, args.clients, 30)
+            waited = settle()
             floor = _load(f"{base}/bench/floor/", bodies, args.cases, args.clients, args.seconds)
+            waited += settle()
             civic = _load(f"{base}/api/v1/cases/", bodies, args.cases, args.clients, args.seconds)
     finally:
         with connection.cursor() as cur:
@@ -224,8 +226,11 @@ def main() -> None:
         "floor": floor,
         "civic": civic,
         "ratio": round(ratio, 3),
+        "waited_for_autovacuum_s": round(waited, 1),
     }
     record("intake", data)
+    if waited >= 1:
+        print(f"(waited {waited:.0f} s for autovacuum to finish before measuring)", flush=True)
     print_row(
         f"HTTP intake ({civic['created']:,} cases, {args.clients} clients)",
         f"{civic['req_per_s']:.0f} req/s, p99 {civic['p99_ms']:.0f} ms",
