@@ -1,14 +1,16 @@
 """Case intake over HTTP (REST API under gunicorn) against a minimal Django view doing one INSERT.
 
     python -m bench.intake_bench --cases 20000 [--clients 8] [--workers 4] [--seconds 240]
+                                 [--rounds 5]
 
 One gunicorn (sync workers, civic's settings plus the floor view: bench/server/) on loopback;
-`--clients` threads, each with its own HTTP session, POST the same JSON case bodies first to
-`/bench/floor/` (parse JSON, one INSERT, answer 201) and then to `/api/v1/cases/` (civic's public
-intake: validation, category and region checks, duplicate hint, number from the daily sequence,
-access code, deadlines' policy, the audit event, notices). Each phase is bounded by count and by
-time. Figures: requests/s, p50/p99 latency; ratio = civic ÷ floor (target ≥ 0.5). The server is
-always stopped (process group), whatever happens.
+`--clients` threads, each with its own HTTP session, POST the same JSON case bodies to
+`/bench/floor/` (parse JSON, one INSERT, answer 201) and to `/api/v1/cases/` (civic's public
+intake: validation, category and region checks, number from the daily sequence, access code,
+the audit event, theme matching, notices), in alternating rounds so that both see the same
+spells of this shared machine; each round starts once autovacuum is idle. Each path is bounded
+by count and by time. Figures: requests/s, p50/p99 latency, server CPU per request; ratio =
+civic ÷ floor (target ≥ 0.5). The server is always stopped (process group), whatever happens.
 """
 
 from __future__ import annotations
@@ -56,13 +58,17 @@ def _bodies(category: int, region: int) -> list[bytes]:
     ]
 
 
-def _load(url: str, bodies: list[bytes], total: int, clients: int, seconds: float) -> dict:
+def _poster(url: str, bodies: list[bytes]):
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
 
     def post(session, i):
         return session.post(url, data=bodies[i % len(bodies)], headers=headers).status_code
 
-    return load(post, total, clients, seconds)
+    return post
+
+
+def _load(url: str, bodies: list[bytes], total: int, clients: int, seconds: float) -> dict:
+    return load(_poster(url, bodies), total, clients, seconds)
 
 
 def _busy_cpu_seconds() -> float:
@@ -81,12 +87,68 @@ def load(post, total: int, clients: int, seconds: float, prepare=None) -> dict:
     running), i.e. the machine's busy CPU minus this client process's own. The clients share
     the server's cores, so requests/s understates the gap between two servers; CPU per request
     does not."""
+    return interleave({"only": (post, prepare)}, total, clients, seconds, rounds=1)["only"]
+
+
+def interleave(paths: dict, total: int, clients: int, seconds: float, rounds: int) -> dict:
+    """`load` for several paths (name → (post, prepare)) in alternating rounds of
+    `total / rounds` requests each, so that a slow spell of this shared machine falls on all of
+    them alike instead of on whichever ran then. Each path stops at `total` requests or after
+    `seconds` of its own time. Returns name → figures, as `load`."""
+    per_round = -(-total // rounds)
+    tally = {name: _Tally() for name in paths}
+    for _ in range(rounds):
+        for name, (post, prepare) in paths.items():
+            done = tally[name]
+            budget = min(per_round, total - done.requests)
+            remaining = seconds - done.elapsed
+            if budget <= 0 or remaining <= 0:
+                continue
+            settle()
+            done.add(_round(post, done.requests, budget, clients, remaining, prepare))
+    return {name: done.figures() for name, done in tally.items()}
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.elapsed = 0.0
+        self.server_cpu = 0.0
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    def add(self, result: tuple) -> None:
+        latencies, statuses, elapsed, server_cpu = result
+        self.latencies += latencies
+        for code, n in statuses.items():
+            self.statuses[code] = self.statuses.get(code, 0) + n
+        self.elapsed += elapsed
+        self.server_cpu += server_cpu
+
+    def figures(self) -> dict:
+        ok = self.statuses.get(201, 0) + self.statuses.get(302, 0)  # 302: a form's redirect
+        return {
+            "requests": self.requests,
+            "created": ok,
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "seconds": round(self.elapsed, 2),
+            "req_per_s": round(ok / self.elapsed, 1) if self.elapsed else 0.0,
+            "server_cpu_ms_per_req": round(1000 * self.server_cpu / ok, 2) if ok else None,
+            **summary_ms(self.latencies),
+        }
+
+
+def _round(post, first: int, count: int, clients: int, seconds: float, prepare=None) -> tuple:
+    """One timed burst: requests `first` … `first + count - 1`, bounded by `seconds`."""
     import requests
 
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
-    counter = iter(range(total))
+    counter = iter(range(first, first + count))
     deadline = time.monotonic() + seconds
 
     def client() -> None:
@@ -120,16 +182,7 @@ def load(post, total: int, clients: int, seconds: float, prepare=None) -> dict:
         t.join()
     elapsed = time.perf_counter() - start
     server_cpu = (_busy_cpu_seconds() - busy_before) - (time.process_time() - own_before)
-    ok = statuses.get(201, 0) + statuses.get(302, 0)  # 302: a form's redirect after creating
-    return {
-        "requests": len(latencies),
-        "created": ok,
-        "statuses": {str(k): v for k, v in sorted(statuses.items())},
-        "seconds": round(elapsed, 2),
-        "req_per_s": round(ok / elapsed, 1) if elapsed else 0.0,
-        "server_cpu_ms_per_req": round(1000 * server_cpu / ok, 2) if ok else None,
-        **summary_ms(latencies),
-    }
+    return latencies, statuses, elapsed, server_cpu
 
 
 @contextlib.contextmanager
@@ -188,6 +241,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--seconds", type=float, default=240.0, help="limit per phase")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per phase")
     args = parser.parse_args()
     setup_django()
     from django.db import connection
@@ -211,10 +265,17 @@ def main() -> None:
         ) as base:
             _load(f"{base}/bench/floor/", bodies, 200, args.clients, 30)  # warm-up
             _load(f"{base}/api/v1/cases/", bodies, 200, args.clients, 30)
-            waited = settle()
-            floor = _load(f"{base}/bench/floor/", bodies, args.cases, args.clients, args.seconds)
-            waited += settle()
-            civic = _load(f"{base}/api/v1/cases/", bodies, args.cases, args.clients, args.seconds)
+            measured = interleave(
+                {
+                    "floor": (_poster(f"{base}/bench/floor/", bodies), None),
+                    "civic": (_poster(f"{base}/api/v1/cases/", bodies), None),
+                },
+                args.cases,
+                args.clients,
+                args.seconds,
+                rounds=args.rounds,
+            )
+            floor, civic = measured["floor"], measured["civic"]
     finally:
         with connection.cursor() as cur:
             cur.execute("DROP TABLE IF EXISTS bench_intake_floor")
@@ -226,11 +287,9 @@ def main() -> None:
         "floor": floor,
         "civic": civic,
         "ratio": round(ratio, 3),
-        "waited_for_autovacuum_s": round(waited, 1),
+        "rounds": args.rounds,
     }
     record("intake", data)
-    if waited >= 1:
-        print(f"(waited {waited:.0f} s for autovacuum to finish before measuring)", flush=True)
     print_row(
         f"HTTP intake ({civic['created']:,} cases, {args.clients} clients)",
         f"{civic['req_per_s']:.0f} req/s, p99 {civic['p99_ms']:.0f} ms",

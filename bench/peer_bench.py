@@ -19,7 +19,7 @@ import os
 import re
 import subprocess
 
-from bench.common import ROOT, print_row, record, settle, setup_django
+from bench.common import ROOT, print_row, record, setup_django
 from bench.intake_bench import _load, civic_bodies, civic_env, gunicorn, load
 
 PEER_DIR = ROOT / "bench" / "peer"
@@ -80,7 +80,6 @@ def main() -> None:
         "bench.server.wsgi:application", cwd=ROOT, env=civic_env(), workers=args.workers
     ) as base:
         _load(f"{base}/api/v1/cases/", bodies, 200, args.clients, 30)  # warm-up
-        settle()
         civic = _load(f"{base}/api/v1/cases/", bodies, args.cases, args.clients, args.seconds)
 
     with gunicorn(
@@ -113,7 +112,6 @@ def main() -> None:
             ).status_code
 
         load(post, 200, args.clients, 30, prepare=prepare)  # warm-up
-        settle()
         peer = load(post, args.cases, args.clients, args.seconds, prepare=prepare)
 
     ratio = civic["req_per_s"] / peer["req_per_s"] if peer["req_per_s"] else float("nan")
