@@ -82,27 +82,9 @@ def _actor_unit(actor: User | None, case: Case | None = None) -> Unit | None:
     return units[0] if units else None
 
 
-def _record(
-    case: Case,
-    action: str,
-    actor: User | None,
-    *,
-    from_status: str = "",
-    to_status: str = "",
-    note: str = "",
-    data: dict | None = None,
-    at: dt.datetime | None = None,
-) -> CaseEvent:
-    event = _event(
-        case,
-        action,
-        actor,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        data=data,
-        at=at,
-    )
+def _record(case: Case, action: str, actor: User | None, **details) -> CaseEvent:
+    """Write the audit row (`details` as `_event` takes them) and tell the receivers."""
+    event = _event(case, action, actor, **details)
     event.save(force_insert=True)
     case_event_recorded.send(sender=CaseEvent, event=event)
     return event
@@ -119,7 +101,7 @@ def _event(
     data: dict | None = None,
     at: dt.datetime | None = None,
 ) -> CaseEvent:
-    """An unsaved audit row; `_record` saves it and tells the receivers."""
+    """An unsaved audit row (`case_create` writes its own with the case)."""
     return CaseEvent(
         case=case,
         at=at or _now(),
