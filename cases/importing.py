@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
@@ -36,8 +35,9 @@ from civic import calendar
 from civic.errors import DomainValidationError
 from civic.models import Category, Region
 
+from . import numbers as case_numbers
 from . import services
-from .models import Case, CaseEvent, CaseNumberSequence, Channel, Kind, Outcome, Status, Urgency
+from .models import Case, CaseEvent, Channel, Kind, Outcome, Status, Urgency
 
 PUBLIC_COLUMNS = {
     "留言编号": "external_ref",
@@ -263,14 +263,6 @@ def validate(
     return cleaned, []
 
 
-def _reserve_numbers(day: dt.date, count: int) -> list[str]:
-    """A block of `count` numbers on the day's sequence, in one locked UPDATE."""
-    CaseNumberSequence.objects.get_or_create(day=day)
-    CaseNumberSequence.objects.filter(day=day).update(last=F("last") + count)
-    last = CaseNumberSequence.objects.get(day=day).last
-    return [f"{day:%Y%m%d}{n:05d}" for n in range(last - count + 1, last + 1)]
-
-
 def _existing(column: str, values: list[str]) -> set[str]:
     """Which of `values` some case already has in `column` (number or external_ref)."""
     if not values:
@@ -323,7 +315,7 @@ def _insert(batch: list[dict], report: ImportReport) -> None:
             numbers: list[str] = []
             while len(numbers) < len(rows):
                 # Historical numbers given in the file may sit on the sequence: skip those.
-                block = _reserve_numbers(day, len(rows) - len(numbers))
+                block = case_numbers.reserve(day, len(rows) - len(numbers))
                 taken = explicit | _existing("number", block)
                 numbers += [n for n in block if n not in taken]
             for row, number in zip(rows, numbers, strict=True):

@@ -15,7 +15,8 @@ import functools
 
 from django.db import connection
 
-from .models import Case, CaseEvent, CaseNumberSequence
+from . import numbers
+from .models import Case, CaseEvent
 
 
 def supported() -> bool:
@@ -32,16 +33,10 @@ def _statement() -> tuple[str, list, list]:
     qn = connection.ops.quote_name
     case_fields = _columns(Case, {"number"})
     event_fields = _columns(CaseEvent, {"case_id"})
-    sequence = qn(CaseNumberSequence._meta.db_table)
-    # The day's counter is an upsert: the row lock queues concurrent intakes, so each gets its
-    # own number, and the day's first case creates the row. Numbers are YYYYMMDD + at least
-    # five digits (as case_number_next).
+    # The day's counter advances as everywhere (`cases.numbers`); the number is formatted as
+    # `numbers.number` does: YYYYMMDD + at least five digits.
     sql = f"""
-WITH n AS (
-    INSERT INTO {sequence} AS s (day, last) VALUES (%s, 1)
-    ON CONFLICT (day) DO UPDATE SET last = s.last + 1
-    RETURNING last
-), c AS (
+WITH n AS ({numbers.ADVANCE_SQL}), c AS (
     INSERT INTO {qn(Case._meta.db_table)} (number, {", ".join(qn(f.column) for f in case_fields)})
     VALUES ((SELECT %s || lpad(last::text, greatest(5, length(last::text)), '0') FROM n),
             {", ".join(["%s"] * len(case_fields))})
@@ -66,7 +61,7 @@ def insert_case_with_event(case: Case, event: CaseEvent, *, day: dt.date) -> Non
     instances come back saved: primary keys, the case's number, `event.case`. Run it inside
     the caller's transaction, which its signal receivers share."""
     sql, case_fields, event_fields = _statement()
-    params = [day, f"{day:%Y%m%d}", *_values(case, case_fields), *_values(event, event_fields)]
+    params = [day, 1, f"{day:%Y%m%d}", *_values(case, case_fields), *_values(event, event_fields)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         case.pk, case.number, event.pk = cursor.fetchone()

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Category, Region, Unit, User
 from civic.roles import HANDLING_ROLES, Role
 
-from . import deadlines, inserts, rules, workflow
+from . import deadlines, inserts, numbers, rules, workflow
 from .errors import NotAllowed, ReturnWindowClosed
 from .models import (
     NOT_DISPATCHED_OUTCOMES,
@@ -36,7 +36,6 @@ from .models import (
     Case,
     CaseAttachment,
     CaseEvent,
-    CaseNumberSequence,
     Channel,
     ExtensionRequest,
     Kind,
@@ -154,21 +153,6 @@ def _clean_text(value: str, *, field: str, max_length: int, required: bool = Tru
 
 
 # --- numbers and access codes ---------------------------------------------------------------
-
-
-def case_number_next(day: dt.date) -> str:
-    """YYYYMMDD + 5-digit daily sequence. Must run inside a transaction: the UPDATE takes a row
-    lock, so concurrent intakes queue on it and each gets its own number."""
-    table = CaseNumberSequence._meta.db_table
-    sql = f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last"  # one round trip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [day])
-        row = cursor.fetchone()
-        if row is None:  # the day's first case
-            CaseNumberSequence.objects.get_or_create(day=day)
-            cursor.execute(sql, [day])
-            row = cursor.fetchone()
-    return f"{day:%Y%m%d}{row[0]:05d}"
 
 
 def access_code_hash(code: str) -> str:
@@ -361,7 +345,7 @@ def case_create(
         if inserts.supported():
             inserts.insert_case_with_event(case, event, day=day)  # one round trip
         else:
-            case.number = case_number_next(day)
+            (case.number,) = numbers.reserve(day)
             case.save(force_insert=True)
             event.save(force_insert=True)
         for upload, content_type in zip(attachments, content_types, strict=True):
