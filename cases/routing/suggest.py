@@ -120,8 +120,8 @@ def deeper_path(label: str, title: str, description: str) -> tuple[str, ...]:
 
 def suggest(title: str | None, description: str | None) -> Suggestion:
     router = get_router()
-    proba = router.estimator.predict_proba([M.prepare(title, description)])[0]
-    classes = [str(c) for c in router.estimator.classes_]
+    proba = router.scorer.predict_proba(M.prepare(title, description))
+    classes = [str(c) for c in router.scorer.classes_]
     best = int(proba.argmax())
     label = classes[best]
     confidence = float(proba[best])

@@ -161,6 +161,32 @@ def test_same_seed_gives_same_predictions():
     assert (a == b).all()
 
 
+def test_fast_scorer_gives_the_pipelines_probabilities_on_every_real_text():
+    # `suggest` scores with FastScorer; the pipeline is the reference it must reproduce.
+    router = M.train(M.examples_from_file(M.T.DATA_DIR / "complaints_train.csv"))
+    texts = [(e.title, e.description) for e in fixture_examples()]
+    for name in ("complaints_train.csv", "hot_issues_sample.csv", "replies_sample.csv"):
+        for row in M.T.read_table(M.T.DATA_DIR / name):
+            texts.append((row["留言主题"], row["留言详情"]))
+    # Texts with no known word or character at all, or only punctuation.
+    texts += [("", ""), ("ＸＹＺ", ""), ("", "。。。！！"), ("路灯", "")]
+    docs = [M.prepare(title, body) for title, body in texts]
+    expected = router.estimator.predict_proba(docs)
+    for doc, want in zip(docs, expected, strict=True):
+        got = router.scorer.predict_proba(doc)
+        assert abs(got - want).max() < 1e-12
+    assert list(router.scorer.classes_) == list(router.estimator.classes_)
+
+
+def test_fast_scorer_refuses_a_pipeline_it_does_not_reproduce():
+    router = M.train(fixture_examples())
+    pipeline = router.estimator.pipeline_
+    words = pipeline.named_steps["features"].transformer_list[0][1]
+    words.set_params(norm="l1")
+    with pytest.raises(ValueError, match="settings"):
+        M.FastScorer(pipeline)
+
+
 @pytest.mark.slow
 def test_real_data_reaches_macro_f1_target_on_held_out_split():
     examples = M.examples_from_file(M.T.DATA_DIR / "complaints_train.csv")
