@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from civic.fields import CodeField
 from civic.models import Category, Region, Unit
 
 
@@ -151,9 +152,9 @@ class Case(models.Model):
 
     # Unique through Meta.constraints: `unique=True` would add a second, LIKE-pattern index
     # that nothing uses, and every index is paid for on each insert (import, intake, sweep).
-    number = models.CharField(_("case number"), max_length=20)
+    number = CodeField(_("case number"), max_length=20)
     # The source system's id of an imported case (e.g. 留言编号): re-imports skip it.
-    external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
+    external_ref = CodeField(_("external reference"), max_length=64, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     urgency = models.CharField(
@@ -280,7 +281,13 @@ class Case(models.Model):
         # `col = x` implies `col IS NOT NULL`, so lookups and FK checks still use them).
         indexes = [
             models.Index(fields=["status", "received_at"]),
-            models.Index(fields=["lead_unit", "status", "handle_due_at"]),
+            # A unit's cases by status and deadline. Cases not yet dispatched (every new and
+            # every imported case) have no lead unit and are left out of it.
+            models.Index(
+                fields=["lead_unit", "status", "handle_due_at"],
+                name="case_lead_unit_status_due_idx",
+                condition=Q(lead_unit__isnull=False),
+            ),
             models.Index(
                 fields=["reporter", "received_at"],
                 name="case_reporter_received_idx",
