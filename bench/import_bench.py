@@ -70,12 +70,15 @@ def write_csv(path: Path, rows: int, categories: list[str], regions: list[str]) 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="import_cases --workers (default: its own)"
+    )
     args = parser.parse_args()
     setup_django()
     from django.db import connection
 
     from bench.generate import build_structure
-    from cases.importing import import_file
+    from cases.importing import default_workers, import_file
     from civic.models import Category, Region
 
     build_structure()
@@ -105,8 +108,9 @@ def main() -> None:
             _sql_write_floor()
         with connection.cursor() as cur:
             cur.execute("DROP TABLE bench_import_floor")
+        workers = default_workers() if args.workers is None else args.workers
         with timer() as civic_t:
-            report = import_file(path)
+            report = import_file(path, workers=workers)
     # Untimed: clear what the rolled-back ceiling and the import left (a million dead and a
     # million new rows in each table), as autovacuum would. Left to autovacuum, that work ran
     # during the next steps and landed on whichever of their phases it overlapped.
@@ -118,6 +122,7 @@ def main() -> None:
     ratio = civic_rate / copy_rate
     data = {
         "rows": args.rows,
+        "workers": workers,
         "file_mb": round(size_mb, 1),
         "write_csv_s": round(written["seconds"], 2),
         "copy_s": round(copy_t["seconds"], 3),

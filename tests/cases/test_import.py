@@ -9,7 +9,8 @@ from openpyxl import Workbook
 
 from cases.models import Case, CaseEvent
 
-pytestmark = pytest.mark.django_db
+# Committed data: on PostgreSQL the importer's writer threads read it over their own connections.
+pytestmark = pytest.mark.django_db(transaction=True)
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
@@ -148,3 +149,143 @@ def test_dry_run_writes_nothing_and_bad_paths_are_clear(world, tmp_path, capsys)
         call_command("import_cases", str(tmp_path / "missing.csv"))
     with pytest.raises(CommandError):
         call_command("import_cases", str(path), "--region", "nowhere")
+
+
+def test_a_number_or_reference_repeated_in_the_file_is_a_duplicate(world, tmp_path, capsys):
+    rows = [
+        row(world, number="2026030200007"),
+        row(world, number="2026030200007", title="又一次"),
+        row(world, external_ref="R-9", number="2026030200008"),
+        # Its number is new, its reference is not: an earlier row holds it.
+        row(world, external_ref="R-9", number="2026030200009"),
+    ]
+    call_command("import_cases", str(write_csv(tmp_path / "cases.csv", rows)))
+    assert "imported 2, duplicates skipped 2" in capsys.readouterr().out
+    assert sorted(Case.objects.values_list("number", flat=True)) == [
+        "2026030200007",
+        "2026030200008",
+    ]
+    assert Case.objects.get(number="2026030200007").title == "路灯不亮"
+
+
+def test_ragged_rows_blank_lines_and_nul_characters_are_read_as_a_spreadsheet_would(
+    world, tmp_path, capsys
+):
+    header = ["received_at", "category", "region", "title", "description", "status"]
+    good = ["2026-03-02 09:30", world.department_category.code, world.community.code]
+    lines = [
+        ",".join(header),
+        ",".join([*good, "路灯\x00不亮", "小区路灯坏了", "closed"]),
+        "",  # a blank line
+        ",".join([*good, "井盖丢失", "井盖不见了", "closed", "extra", "fields"]),
+        ",".join([*good, "缺少状态", "最后一列没有"]),  # the status column is missing
+        ",".join([*good, "", ""]),  # too short to hold a title or description
+    ]
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    call_command("import_cases", str(path))
+    out, err = capsys.readouterr()
+    assert "imported 3, duplicates skipped 0, rejected 1" in out
+    assert "line 6: title is empty; description is empty" in err
+    assert set(Case.objects.values_list("title", "status")) == {
+        ("路灯不亮", "closed"),
+        ("井盖丢失", "closed"),
+        ("缺少状态", "received"),
+    }
+
+
+def test_quoted_fields_may_span_lines_and_hold_tabs_and_backslashes(world, tmp_path):
+    description = '第一段\n第二段\t带制表符 C:\\路径 "引号"\r\n第三段'
+    path = write_csv(tmp_path / "cases.csv", [row(world, description=description)])
+    call_command("import_cases", str(path))
+    # Stored exactly as written (COPY's text format escapes these), the ends trimmed.
+    assert Case.objects.get().description == description
+
+
+def test_the_copy_and_orm_writers_store_the_same_cases(world, tmp_path, monkeypatch):
+    """On PostgreSQL batches go through COPY (text lines built by the importer), elsewhere
+    through bulk_create; both must store the same values."""
+    from cases import importing
+
+    rows = [
+        row(world, reporter_phone="", status="received", lat="39.9", lng="116.4"),
+        row(world, description="多行\n描述\t\\", address="东城区\\1号", urgency="general"),
+    ]
+    first = write_csv(
+        tmp_path / "a.csv", [dict(r, external_ref=f"A-{i}") for i, r in enumerate(rows)]
+    )
+    second = write_csv(
+        tmp_path / "b.csv", [dict(r, external_ref=f"B-{i}") for i, r in enumerate(rows)]
+    )
+    call_command("import_cases", str(first), "--workers", "0")
+    monkeypatch.setattr(importing, "copy_supported", lambda: False)
+    call_command("import_cases", str(second), "--workers", "0")
+    skip = {"id", "number", "external_ref", "updated_at"}
+    fields = [f.attname for f in Case._meta.concrete_fields if f.attname not in skip]
+
+    def stored(prefix):
+        cases = Case.objects.filter(external_ref__startswith=prefix).order_by("external_ref")
+        return [
+            (
+                [getattr(c, f) for f in fields],
+                [(e.action, e.to_status, e.data) for e in c.events.all()],
+            )
+            for c in cases
+        ]
+
+    assert stored("A-") == stored("B-") and len(stored("A-")) == 2
+
+
+@pytest.mark.postgres
+def test_workers_write_batches_side_by_side_without_gaps_or_duplicates(world, tmp_path, capsys):
+    rows = [
+        row(world, received_at=f"2026-03-0{1 + i % 3} 09:{i % 60:02d}", external_ref=f"W-{i}")
+        for i in range(1200)
+    ]
+    rows[700]["external_ref"] = "W-5"  # the same reference in another batch
+    path = write_csv(tmp_path / "many.csv", rows)
+    call_command("import_cases", str(path), "--workers", "2", "--batch-size", "100")
+    assert "imported 1199, duplicates skipped 1" in capsys.readouterr().out
+    assert Case.objects.count() == 1199
+    assert CaseEvent.objects.filter(action="import").count() == 1199
+    for day in ("20260301", "20260302", "20260303"):
+        numbers = sorted(
+            int(n[8:])
+            for n in Case.objects.filter(number__startswith=day).values_list("number", flat=True)
+        )
+        assert numbers == list(range(1, len(numbers) + 1))  # each day's sequence, no gap
+    call_command("import_cases", str(path), "--workers", "2", "--batch-size", "100")
+    assert "imported 0, duplicates skipped 1200" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.postgres)])
+def test_a_batch_that_cannot_be_written_stops_the_import_and_keeps_the_earlier_ones(
+    world, tmp_path, workers
+):
+    from cases.importing import ImportStopped, import_file
+    from civic.models import Region
+    from tests.factories import RegionFactory
+
+    # The default region is gone by the time the rows that need it are written (deleted
+    # meanwhile, as by an administrator): that batch fails on its foreign key at commit.
+    gone = RegionFactory(level="community", parent=world.community.parent)
+    Region.objects.filter(pk=gone.pk).delete()
+    with_region = [row(world, external_ref=f"K-{i}") for i in range(3)]
+    without = [dict(row(world, external_ref=f"X-{i}"), region="") for i in range(3)]
+    path = write_csv(tmp_path / "cases.csv", with_region + without)
+    with pytest.raises(ImportStopped) as stopped:
+        import_file(path, default_region=gone, batch_size=3, workers=workers)
+    assert stopped.value.report.imported == 3
+    assert sorted(Case.objects.values_list("external_ref", flat=True)) == ["K-0", "K-1", "K-2"]
+    assert CaseEvent.objects.count() == 3
+
+
+def test_workers_need_postgresql(world, tmp_path, settings):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite only: PostgreSQL takes the workers")
+    path = write_csv(tmp_path / "cases.csv", [row(world)])
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("import_cases", str(path), "--workers", "2")
+    assert Case.objects.count() == 0

@@ -1,8 +1,10 @@
+import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from cases.importing import import_file, write_rejects
+from cases.importing import ImportStopped, default_workers, import_file, write_rejects
 from civic.models import Region
 
 
@@ -14,12 +16,27 @@ class Command(BaseCommand):
         parser.add_argument("--region", help="region code or name for rows without a region column")
         parser.add_argument("--rejects", help="write rejected rows (line, reasons) to this CSV")
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="threads writing batches while the file is read (default: 2 on PostgreSQL, "
+            "0 on SQLite: the reading thread writes)",
+        )
         parser.add_argument("--dry-run", action="store_true")
 
-    def handle(self, *args, file, region, rejects, batch_size, dry_run, **options):
+    def handle(self, *args, file, region, rejects, batch_size, workers, dry_run, **options):
         path = Path(file)
         if not path.exists():
             raise CommandError(f"No such file: {path}")
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1")
+        if workers is None:
+            workers = default_workers()
+        elif workers < 0:
+            raise CommandError("--workers must be 0 or more")
+        elif workers and connection.vendor != "postgresql":
+            raise CommandError("--workers needs PostgreSQL (SQLite takes one writer at a time)")
         default_region = None
         if region:
             default_region = (
@@ -30,10 +47,23 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown region: {region}")
         try:
             report = import_file(
-                path, default_region=default_region, batch_size=batch_size, dry_run=dry_run
+                path,
+                default_region=default_region,
+                batch_size=batch_size,
+                dry_run=dry_run,
+                workers=workers,
             )
-        except (UnicodeDecodeError, ValueError, KeyError, OSError) as exc:
-            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        except ImportStopped as exc:
+            raise CommandError(
+                f"Import stopped, a batch could not be written: {exc} "
+                f"({exc.report.imported} cases of earlier batches were imported; run the "
+                "import again to finish it: what is imported is skipped as duplicate)"
+            ) from exc
+        except (UnicodeDecodeError, ValueError, KeyError, OSError, csv.Error) as exc:
+            raise CommandError(
+                f"Cannot read {path}: {exc} (batches read before the error were imported; "
+                "run the import again once the file is fixed)"
+            ) from exc
         for line, reasons in report.rejected[:50]:
             self.stderr.write(f"line {line}: {'; '.join(reasons)}")
         if len(report.rejected) > 50:
