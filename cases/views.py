@@ -14,11 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +29,7 @@ from civic.errors import (
     DomainValidationError,
     PermissionDeniedError,
 )
+from civic.pagination import windowed_page
 from civic.roles import HANDLING_ROLES
 
 from . import forms, privacy, rules, selectors, services
@@ -630,14 +631,45 @@ def inbox(request):
     # Only what the page shows: the query sorts all of a unit's open cases (1,400 rows for a
     # busy street at 1M) before it keeps 50, and without descriptions they are narrow.
     cases = selectors.inbox_for_user(request.user).only(*INBOX_COLUMNS)
-    page = Paginator(cases, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = windowed_page(cases, request.GET.get("page"), INBOX_PAGE_SIZE)
     cases = catalogue.attach(list(page.object_list), "category", "region")
-    rows = [(case, _deadline_badge(case)) for case in cases]
     return render(
         request,
         "cases/inbox.html",
-        {"rows": rows, "page": page, "units": roles.units_of(request.user, HANDLING_ROLES)},
+        {
+            "rows": _inbox_rows(cases),
+            "page": page,
+            "units": roles.units_of(request.user, HANDLING_ROLES),
+        },
     )
+
+
+def _inbox_rows(cases: list[Case]) -> list[dict]:
+    """The inbox's cells as plain strings. The template language resolves every `{{ a.b }}`
+    through a chain of lookups, filters and translations: with fifty rows of models that took
+    0.57 ms a row, more than the page's queries; a dict per row is its fastest lookup."""
+    prefix, suffix = reverse("cases:unit_case", kwargs={"number": "~"}).split("~")
+    statuses = {value: str(label) for value, label in Status.choices}
+    labels = {"overdue": _("Overdue"), "due-soon": _("Due soon")}
+    zone = timezone.get_current_timezone()
+    rows = []
+    for case in cases:
+        badge = _deadline_badge(case)
+        due = case.handle_due_at
+        rows.append(
+            {
+                "url": f"{prefix}{case.number}{suffix}",
+                "number": case.number,
+                "title": Truncator(case.title).chars(50),
+                "region": case.region.name,
+                "category": case.category.name,
+                "status": statuses.get(case.status, case.status),
+                "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
+                "badge": badge,
+                "badge_label": labels.get(badge, ""),
+            }
+        )
+    return rows
 
 
 def _render_unit_case(request, case, *, errors=None, status=200):

