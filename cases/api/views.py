@@ -11,6 +11,7 @@ from functools import cached_property
 
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -90,6 +91,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         # A page's categories, regions and units come from memory (civic.catalogue), not joins.
         page = super().paginate_queryset(queryset.select_related(None))
         return None if page is None else catalogue.attach(page, "category", "region", "lead_unit")
+
+    def filter_queryset(self, queryset):
+        # Without filter parameters the FilterSet changes nothing, but building and validating
+        # its form took 3 ms of every plain list request; ordering still applies.
+        if self.action == "list" and not set(self.request.query_params) - self.UNFILTERED_PARAMS:
+            for backend in self.filter_backends:
+                if not issubclass(backend, DjangoFilterBackend):
+                    queryset = backend().filter_queryset(self.request, queryset, self)
+            return queryset
+        return super().filter_queryset(queryset)
 
     def known_count(self) -> int | None:
         """The unfiltered list's total without counting the cases (see civic.pagination)."""
