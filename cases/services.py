@@ -28,7 +28,7 @@ from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Category, Region, Unit, User
 from civic.roles import HANDLING_ROLES, Role
 
-from . import deadlines, inserts, numbers, rules, workflow
+from . import deadlines, inserts, numbers, rules, selectors, workflow
 from .errors import NotAllowed, ReturnWindowClosed
 from .models import (
     NOT_DISPATCHED_OUTCOMES,
@@ -441,10 +441,18 @@ DEADLINE_FIELDS = [
 ]
 
 
+def _assignments_changed(*unit_ids) -> None:
+    """These units' visible cases changed: their cached list totals go stale once this
+    transaction commits (`selectors.visible_case_count`)."""
+    transaction.on_commit(lambda: selectors.case_counts_changed(unit_ids))
+
+
 def _assign_lead(case: Case, unit: Unit, actor: User | None, at: dt.datetime) -> Assignment:
-    Assignment.objects.filter(
+    replaced = Assignment.objects.filter(
         case=case, role=Assignment.Role.LEAD, state=Assignment.State.ACTIVE
-    ).update(state=Assignment.State.REPLACED)
+    )
+    _assignments_changed(unit.id, unit.parent_id, *replaced.values_list("unit_id", flat=True))
+    replaced.update(state=Assignment.State.REPLACED)
     assignment = Assignment.objects.create(
         case=case, unit=unit, role=Assignment.Role.LEAD, dispatched_at=at, dispatched_by=actor
     )
@@ -496,6 +504,7 @@ def case_dispatch(
                     dispatched_at=at,
                     dispatched_by=actor,
                 )
+                _assignments_changed(unit.id)
         _record(
             case,
             "dispatch",
@@ -565,6 +574,7 @@ def co_unit_add(*, actor: User, case: Case, unit: Unit, note: str = "") -> Assig
         assignment = Assignment.objects.create(
             case=case, unit=unit, role=Assignment.Role.CO, dispatched_at=_now(), dispatched_by=actor
         )
+        _assignments_changed(unit.id)
         _save(case, [])
         _record(
             case,
@@ -750,6 +760,7 @@ def return_request_decide(
                 role=Assignment.Role.LEAD,
                 state=Assignment.State.ACTIVE,
             ).update(state=Assignment.State.RETURNED, returned_at=_now())
+            _assignments_changed(request.unit_id)
             request.state = RequestState.ACCEPTED
             request.new_unit = new_unit
             request.save()

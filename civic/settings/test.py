@@ -7,6 +7,9 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Case-list totals are invalidated on commit, and most tests never commit (each runs in a
+# transaction that is rolled back): they count every time; tests of the cache turn it on.
+CASE_COUNT_CACHE_SECONDS = 0
 # Tasks run inline unless a test starts a real worker (marked `redis`).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True

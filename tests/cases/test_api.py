@@ -387,6 +387,50 @@ def test_unit_list_total_comes_from_the_assignment_index_and_is_exact(api_client
     assert selectors.visible_case_count(world.resident) is None
 
 
+def test_unit_list_total_is_cached_until_the_units_cases_change(
+    api_client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.CASE_COUNT_CACHE_SECONDS = 300
+    case_in(world, "dispatched")
+    as_user(api_client, world.handler)
+
+    def total():
+        with CaptureQueriesContext(connection) as queries:
+            count = api_client.get(f"{API}/cases/").data["count"]
+        counted = any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+        return count, counted
+
+    assert total() == (1, True)
+    assert total() == (1, False)  # from the cache
+    # A dispatch to the unit moves its count generation once it commits: counted afresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        second = case_in(world, "dispatched")
+    assert total() == (2, True)
+    # A co-unit brought in: its own total moves, the lead unit's stays cached.
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post(
+            f"{API}/cases/{second.number}/co-units/",
+            {"unit": world.other_department.pk},
+            format="json",
+        )
+    assert total() == (2, False)
+    as_user(api_client, world.other_handler)
+    assert total() == (1, True)
+    # Re-dispatched to the co-unit: the first unit's lead assignment is replaced (no longer
+    # visible), so its total drops at once.
+    from cases import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_redispatch(
+            actor=world.dispatcher, case=second, lead_unit=world.other_department, note="改派"
+        )
+    as_user(api_client, world.handler)
+    assert total() == (1, True)
+    # Without the cache every request counts.
+    settings.CASE_COUNT_CACHE_SECONDS = 0
+    assert total() == (1, True) and total() == (1, True)
+
+
 def test_unit_handler_who_filed_a_case_still_gets_an_exact_total(api_client, world):
     from cases import selectors
 
