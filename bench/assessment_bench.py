@@ -112,12 +112,13 @@ def generate(n: int) -> None:
         )
         cur.execute(
             """
-            INSERT INTO cases_assignment (role, state, dispatched_at, result_note, unit_id, case_id)
-            SELECT 'lead', 'done', dispatched_at, '', lead_unit_id, id FROM cases_case
+            INSERT INTO cases_assignment (role, state, dispatched_at, result_note, unit_id, case_id,
+              case_received_at)
+            SELECT 'lead', 'done', dispatched_at, '', lead_unit_id, id, received_at FROM cases_case
             WHERE number LIKE 'B%%'
             UNION ALL
             SELECT 'lead', 'returned', dispatched_at - interval '1 hour', '',
-                   (%(ids)s::bigint[])[1 + (id + 7) %% 400], id
+                   (%(ids)s::bigint[])[1 + (id + 7) %% 400], id, received_at
             FROM cases_case WHERE number LIKE 'B%%' AND id %% 97 = 0
             """,
             {"ids": ids},

@@ -189,9 +189,10 @@ CROSS JOIN LATERAL (
 """
 
 ASSIGNMENTS_SQL = """
-INSERT INTO cases_assignment (case_id, unit_id, role, state, dispatched_at, signed_at, result_note)
+INSERT INTO cases_assignment (case_id, unit_id, role, state, dispatched_at, signed_at, result_note,
+                              case_received_at)
 SELECT id, lead_unit_id, 'lead', CASE WHEN status = 'closed' THEN 'done' ELSE 'active' END,
-       dispatched_at, signed_at, ''
+       dispatched_at, signed_at, '', received_at
 FROM cases_case WHERE lead_unit_id IS NOT NULL AND id BETWEEN %(lo)s AND %(hi)s
 """
 

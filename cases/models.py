@@ -424,16 +424,27 @@ class Assignment(models.Model):
     # Co-units report their result back to the lead (Art. 14).
     result_note = models.TextField(_("result reported to the lead"), blank=True, max_length=5000)
     result_at = models.DateTimeField(_("result reported at"), null=True, blank=True)
+    # The case's received time, copied when the assignment is made (it never changes): a
+    # unit's case list, newest first, reads its page from the index below instead of walking
+    # every case newest first until enough are the unit's (1,700 cases for a street at 1M).
+    case_received_at = models.DateTimeField(_("case received at"), editable=False)
 
     class Meta:
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         ordering = ["dispatched_at", "id"]
-        # Covering (case included): a unit's case count and its list read the index alone.
+        # Covering (case included): a unit's case count and its inbox read the index alone.
         indexes = [
             models.Index(
                 fields=["unit", "state", "role"], include=["case"], name="assignment_unit_state_idx"
-            )
+            ),
+            models.Index(
+                "unit",
+                models.F("case_received_at").desc(),
+                models.F("case").desc(),
+                name="assignment_unit_newest_idx",
+                condition=Q(state__in=["active", "done"]),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -445,6 +456,11 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.number} → {self.unit} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        if self.case_received_at is None:
+            self.case_received_at = self.case.received_at
+        super().save(*args, **kwargs)
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -121,6 +121,42 @@ def visible_case_count(user, visibility: Visibility | None = None) -> int | None
     return total
 
 
+class UnitCasesNewestFirst:
+    """One unit's visible cases, newest first, as Django's Paginator reads them (a total and
+    slices).
+
+    `cases_visible_to` finds a unit's newest cases by walking every case newest first and
+    probing each one's assignments until a page is full: for a street with 3 % of the city's
+    cases, 1,700 cases for one page (12 ms at 1M). Here a slice reads the page's case ids from
+    the unit's visible assignments in the order of their copied received time
+    (`assignment_unit_newest_idx`, DISTINCT for a case the unit was assigned twice), then
+    loads those cases through `queryset` (still the visibility rule). Ties on the received
+    time go to the higher id, as the index is ordered.
+    """
+
+    def __init__(self, queryset: QuerySet[Case], unit_id: int, *, total: int):
+        self.queryset = queryset
+        self.unit_id = unit_id
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, item: slice) -> list[Case]:
+        start, stop = item.start or 0, item.stop if item.stop is not None else self.total
+        ids = list(
+            Assignment.objects.filter(unit_id=self.unit_id, state__in=VISIBLE_ASSIGNMENT_STATES)
+            .order_by("-case_received_at", "-case_id")
+            .values_list("case_received_at", "case_id")
+            .distinct()[start:stop]
+        )
+        cases = {case.pk: case for case in self.queryset.filter(pk__in=[pk for _, pk in ids])}
+        return [cases[pk] for _, pk in ids if pk in cases]
+
+
 _COUNT_GENERATION = "case-count-generation:{}"
 
 

@@ -89,8 +89,25 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def paginate_queryset(self, queryset):
         # A page's categories, regions and units come from memory (civic.catalogue), not joins.
-        page = super().paginate_queryset(queryset.select_related(None))
+        queryset = queryset.select_related(None)
+        page = super().paginate_queryset(self._newest_first(queryset) or queryset)
         return None if page is None else catalogue.attach(page, "category", "region", "lead_unit")
+
+    def _newest_first(self, queryset) -> selectors.UnitCasesNewestFirst | None:
+        """The plain list of one unit's staff (no filter, newest first) pages through the
+        unit's assignments index instead of the cases (see UnitCasesNewestFirst)."""
+        params = self.request.query_params
+        visibility = self.visibility
+        if (
+            self.action != "list"
+            or set(params) - self.UNFILTERED_PARAMS
+            or params.get("ordering", "-received_at") != "-received_at"
+            or visibility.kind != selectors.Visibility.UNITS
+            or len(visibility.unit_ids) != 1
+        ):
+            return None
+        (unit_id,) = visibility.unit_ids
+        return selectors.UnitCasesNewestFirst(queryset, unit_id, total=self.known_count())
 
     def filter_queryset(self, queryset):
         # Without filter parameters the FilterSet changes nothing, but building and validating
@@ -104,6 +121,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def known_count(self) -> int | None:
         """The unfiltered list's total without counting the cases (see civic.pagination)."""
+        return self._known_count
+
+    @cached_property
+    def _known_count(self) -> int | None:
         if self.action != "list" or set(self.request.query_params) - self.UNFILTERED_PARAMS:
             return None
         return selectors.visible_case_count(self.request.user, self.visibility)

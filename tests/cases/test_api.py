@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, CaseEvent, Status
+from cases.models import Assignment, Case, CaseEvent, Status
 from tests.cases.factories import case_in, file_case
 
 pytestmark = pytest.mark.django_db
@@ -429,6 +429,52 @@ def test_unit_list_total_is_cached_until_the_units_cases_change(
     # Without the cache every request counts.
     settings.CASE_COUNT_CACHE_SECONDS = 0
     assert total() == (1, True) and total() == (1, True)
+
+
+def test_unit_list_pages_from_the_assignments_as_the_generic_list_would(api_client, world):
+    """A single unit's plain list pages through its assignments (newest first); it must list
+    exactly what the visibility rule lists, in the same order, on every page."""
+    from cases import selectors, services
+
+    cases = [case_in(world, "dispatched") for _ in range(4)]
+    reopened = case_in(world, "closed")  # reopened: a done and an active assignment
+    services.case_reopen(actor=world.dispatcher, case=reopened, reason="居民不满意")
+    assert Assignment.objects.filter(case=reopened, unit=world.department).count() == 2
+    moved = case_in(world, "dispatched")  # re-dispatched away: no longer the unit's
+    services.case_redispatch(
+        actor=world.dispatcher, case=moved, lead_unit=world.other_department, note="改派"
+    )
+    co = case_in(world, "dispatched", category=world.department_category)
+    services.case_redispatch(  # the unit comes back as a co-unit of another unit's case
+        actor=world.dispatcher, case=co, lead_unit=world.other_department, note="改派"
+    )
+    services.co_unit_add(actor=world.dispatcher, case=co, unit=world.department, note="协办")
+    # Two cases received at the same instant: the higher id first, on every page.
+    same = cases[0].received_at
+    Case.objects.filter(pk=cases[1].pk).update(received_at=same)
+    Assignment.objects.filter(case=cases[1]).update(case_received_at=same)
+    for assignment in Assignment.objects.all():
+        assert assignment.case_received_at == assignment.case.received_at
+    expected = [
+        c.number for c in selectors.cases_visible_to(world.handler).order_by("-received_at", "-id")
+    ]
+    assert len(expected) == 6 and moved.number not in expected and co.number in expected
+    as_user(api_client, world.handler)
+    listed, url = [], f"{API}/cases/?page_size=4"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            page = api_client.get(url).data
+        assert page["count"] == 6
+        assert any(
+            'FROM "cases_assignment"' in q["sql"] and "DISTINCT" in q["sql"]
+            for q in queries.captured_queries
+        )
+        listed += [c["number"] for c in page["results"]]
+        url = page["next"]
+    assert listed == expected
+    # Filtered or reordered lists take the generic path, which lists the same cases.
+    oldest = api_client.get(f"{API}/cases/", {"ordering": "received_at"}).data["results"]
+    assert {c["number"] for c in oldest} == set(expected)
 
 
 def test_unit_handler_who_filed_a_case_still_gets_an_exact_total(api_client, world):
