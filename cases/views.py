@@ -18,7 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -644,30 +644,43 @@ def inbox(request):
     )
 
 
-def _inbox_rows(cases: list[Case]) -> list[dict]:
-    """The inbox's cells as plain strings. The template language resolves every `{{ a.b }}`
-    through a chain of lookups, filters and translations: with fifty rows of models that took
-    0.57 ms a row, more than the page's queries; a dict per row is its fastest lookup."""
+# One inbox row. The inbox is the page a unit lives in, fifty rows of nine cells: through the
+# template language (a lookup chain, filters and an escape per cell) the rows took 0.57 ms
+# each, more than the page's queries; formatted here (every value escaped) 0.03 ms.
+INBOX_ROW = (
+    '<tr class="{badge}" data-number="{number}"><td><a href="{url}">{title}</a><br>'
+    '<span class="muted">{number} · {region}</span></td>\n'
+    '<td>{category}</td><td><span class="badge">{status}</span></td>'
+    "<td>{due} {badge_label}</td></tr>\n"
+)
+
+
+def _inbox_rows(cases: list[Case]) -> list[str]:
     prefix, suffix = reverse("cases:unit_case", kwargs={"number": "~"}).split("~")
     statuses = {value: str(label) for value, label in Status.choices}
-    labels = {"overdue": _("Overdue"), "due-soon": _("Due soon")}
+    labels = {
+        badge: format_html('<span class="badge {}">{}</span>', badge, label)
+        for badge, label in (("overdue", _("Overdue")), ("due-soon", _("Due soon")))
+    }
     zone = timezone.get_current_timezone()
     rows = []
     for case in cases:
         badge = _deadline_badge(case)
         due = case.handle_due_at
+        title = case.title if len(case.title) <= 50 else case.title[:49] + "…"  # truncatechars
         rows.append(
-            {
-                "url": f"{prefix}{case.number}{suffix}",
-                "number": case.number,
-                "title": Truncator(case.title).chars(50),
-                "region": case.region.name,
-                "category": case.category.name,
-                "status": statuses.get(case.status, case.status),
-                "due": due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
-                "badge": badge,
-                "badge_label": labels.get(badge, ""),
-            }
+            format_html(
+                INBOX_ROW,
+                badge=badge,
+                number=case.number,
+                url=f"{prefix}{case.number}{suffix}",
+                title=title,
+                region=case.region.name,
+                category=case.category.name,
+                status=statuses.get(case.status, case.status),
+                due=due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
+                badge_label=labels.get(badge, ""),
+            )
         )
     return rows
 
