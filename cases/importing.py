@@ -114,12 +114,6 @@ def column_name(header: str) -> str:
     return PUBLIC_COLUMNS.get(header) or ALIASES.get(header.lower()) or header.lower()
 
 
-def _without_nul(lines: Iterable[str]) -> Iterator[str]:
-    # The csv module refuses NUL characters, and no text column may hold one.
-    for line in lines:
-        yield line.replace("\x00", "") if "\x00" in line else line
-
-
 def read_records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and (line number, values) of each row, from CSV (UTF-8, with or without BOM)
     or XLSX (first sheet). Blank lines are skipped; a CSV row's line number is the line on which
@@ -127,7 +121,7 @@ def read_records(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     handle = path.open(encoding="utf-8-sig", newline="")
-    reader = csv.reader(_without_nul(handle))
+    reader = csv.reader(handle)
     try:
         header = next(reader, [])
     except BaseException:
@@ -233,6 +227,20 @@ def parse_time(value: str, zone: dt.tzinfo) -> dt.datetime | None:
     return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
 
 
+# The columns a row's validation reads.
+READ_COLUMNS = (
+    "category",
+    "first_level",
+    "region",
+    "received_at",
+    "channel",
+    "kind",
+    "urgency",
+    "status",
+    *(name for name, _limit, _required in TEXT_COLUMNS),
+    "lat",
+    "lng",
+)
 # Built once: `Channel.values` builds a new list on every access.
 ALLOWED = {
     "channel": frozenset(Channel.values),
@@ -278,40 +286,46 @@ class RowChecker:
         index: dict[str, int] = {}
         for position, name in enumerate(header):
             index[column_name(name)] = position  # a repeated column: the last one counts
-        self.index = index
+        # Only the columns the file has and the importer reads; the others count as empty.
+        self.columns = [(name, index[name]) for name in READ_COLUMNS if name in index]
 
-    def _value(self, values: list[str], name: str) -> str:
-        position = self.index.get(name)
-        if position is None or position >= len(values):
-            return ""
-        value = values[position]
-        # Whitespace runs become one space, except in descriptions (kept as written, trimmed).
-        return value.strip() if name == "description" else " ".join(value.split())
+    def _values(self, values: list[str]) -> dict[str, str]:
+        """The row's values by column name. Whitespace runs become one space, except in
+        descriptions (kept as written, trimmed); NUL characters (which no text column can
+        hold) are dropped."""
+        count = len(values)
+        out = {}
+        for name, position in self.columns:
+            if position < count:
+                value = values[position]
+                if "\x00" in value:
+                    value = value.replace("\x00", "")
+                out[name] = value.strip() if name == "description" else " ".join(value.split())
+        return out
 
     def blank(self, values: list[str]) -> bool:
         return not any(v.strip() for v in values)
 
     def check(self, line: int, values: list[str]) -> tuple[Row | None, list[str]]:
         """The cleaned row, or why not."""
-        get = self._value
+        row = self._values(values)
+        get = row.get
         errors: list[str] = []
-        category = self.resolver.category(get(values, "category"), get(values, "first_level"))
+        category = self.resolver.category(get("category", ""), get("first_level", ""))
         if category is None:
             errors.append("unknown category")
-        region = self.resolver.region(get(values, "region"))
+        region = self.resolver.region(get("region", ""))
         if region is None:
             errors.append("unknown region (give a region column or --region)")
-        received = parse_time(get(values, "received_at"), self.zone)
+        received = parse_time(get("received_at", ""), self.zone)
         if received is None:
             errors.append("received_at missing or not a date")
         elif received > self.latest:
             errors.append("received_at is in the future")
-        channel = get(values, "channel") or Channel.WEB
-        kind = get(values, "kind") or Kind.COMPLAINT
-        urgency = get(values, "urgency") or (
-            category.default_urgency if category else Urgency.GENERAL
-        )
-        status = get(values, "status") or Status.RECEIVED
+        channel = get("channel") or Channel.WEB
+        kind = get("kind") or Kind.COMPLAINT
+        urgency = get("urgency") or (category.default_urgency if category else Urgency.GENERAL)
+        status = get("status") or Status.RECEIVED
         for name, value in (
             ("channel", channel),
             ("kind", kind),
@@ -322,9 +336,9 @@ class RowChecker:
                 errors.append(f"{name} {value!r} not one of {ALLOWED_TEXT[name]}")
         text: dict[str, str] = {}
         for name, limit, required in TEXT_COLUMNS:
-            value = get(values, name)
+            value = get(name, "")
             if name == "title" and not value:
-                value = get(values, "description")[:40].strip()
+                value = get("description", "")[:40].strip()
             if required and not value:
                 errors.append(f"{name} is empty")
             elif len(value) > limit:
@@ -333,7 +347,7 @@ class RowChecker:
                 else:
                     errors.append(f"{name} longer than {limit}")
             text[name] = value
-        lat, lng = get(values, "lat"), get(values, "lng")
+        lat, lng = get("lat", ""), get("lng", "")
         if lat or lng:
             try:
                 lat, lng = services._validate_coordinates(lat or None, lng or None)
@@ -350,8 +364,8 @@ class RowChecker:
             channel=channel,
             kind=kind,
             urgency=urgency,
-            category_id=category.pk,
-            region_id=region.pk,
+            category_id=category.id,
+            region_id=region.id,
             title=text["title"],
             description=text["description"],
             address=text["address"],
