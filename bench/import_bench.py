@@ -8,8 +8,8 @@ run: COPY of that file into a bare table (no indexes, no constraints: the floor)
 import (`cases.importing.import_file`, what `manage.py import_cases` runs): validation of every
 row, category/region resolution, duplicate checks, reserved case numbers, hashed access codes,
 the cases and one audit event each. Figure: rows/s and the ratio to COPY (target ≥ 0.5).
-A second line shows the ceiling: the same rows written into the real tables by one SQL
-statement with no validation at all (rolled back).
+A second line shows the ceiling: the same rows (the first 200,000) written into the real tables
+by one SQL statement with no validation at all (rolled back).
 """
 
 from __future__ import annotations
@@ -104,8 +104,11 @@ def main() -> None:
         with connection.cursor() as cur:
             cur.execute("SELECT count(*) FROM bench_import_floor")
             copied = cur.fetchone()[0]
+        # The ceiling is a rate: measured on at most CEILING_ROWS rows (a full 1M-row pass took
+        # two minutes of the 30 the whole bench may take).
+        ceiling_rows = min(copied, CEILING_ROWS)
         with timer() as write_t:
-            _sql_write_floor()
+            _sql_write_floor(ceiling_rows)
         with connection.cursor() as cur:
             cur.execute("DROP TABLE bench_import_floor")
         workers = default_workers() if args.workers is None else args.workers
@@ -117,7 +120,7 @@ def main() -> None:
     with timer() as vacuum_t, connection.cursor() as cur:
         cur.execute("VACUUM (ANALYZE) cases_case, cases_caseevent")
     copy_rate = copied / copy_t["seconds"]
-    write_rate = copied / write_t["seconds"]
+    write_rate = ceiling_rows / write_t["seconds"]
     civic_rate = report.imported / civic_t["seconds"]
     ratio = civic_rate / copy_rate
     data = {
@@ -133,6 +136,7 @@ def main() -> None:
         "rejected": len(report.rejected),
         "duplicates": report.duplicates,
         "ratio": round(ratio, 3),
+        "sql_write_rows": ceiling_rows,
         "sql_write_s": round(write_t["seconds"], 3),
         "sql_write_rows_per_s": round(write_rate),
         "sql_write_ratio": round(write_rate / copy_rate, 3),
@@ -148,7 +152,7 @@ def main() -> None:
         ">= 0.5",
     )
     print_row(
-        "  SQL-only write of the same rows",
+        f"  SQL-only write ({ceiling_rows:,} rows)",
         f"{write_rate:,.0f} rows/s",
         f"COPY {copy_rate:,.0f} rows/s",
         f"{write_rate / copy_rate:.2f}",
@@ -171,7 +175,7 @@ WITH ins AS (
         CASE WHEN f.status = 'closed' THEN 'resolved' ELSE '' END,
         f.received_at::timestamp AT TIME ZONE 'Asia/Shanghai', NULL, now(), false, 0, 0, 0,
         true, '', 1
-    FROM bench_import_floor f
+    FROM (SELECT * FROM bench_import_floor LIMIT %(rows)s) f
     JOIN civic_category c ON c.code = f.category
     JOIN civic_region g ON g.code = f.region
     RETURNING id, status, received_at
@@ -182,12 +186,15 @@ FROM ins
 """
 
 
-def _sql_write_floor() -> None:
+CEILING_ROWS = 200_000
+
+
+def _sql_write_floor(rows: int) -> None:
     from django.db import connection, transaction
 
     with transaction.atomic():
         with connection.cursor() as cur:
-            cur.execute(WRITE_FLOOR_SQL)
+            cur.execute(WRITE_FLOOR_SQL, {"rows": rows})
         transaction.set_rollback(True)
 
 

@@ -11,14 +11,18 @@ fresh_bench_db
 
 printf '| %-34s | %-34s | %-30s | %-12s | %-18s |\n' workload figure reference ratio target
 printf '|%s|%s|%s|%s|%s|\n' "------------------------------------" "------------------------------------" "--------------------------------" "--------------" "--------------------"
+STARTED=$SECONDS
 step() {  # step SECONDS MODULE ARGS...: run one workload with a time limit; never stop the table
   local limit=$1; shift
+  local began=$SECONDS
   if [ -f "bench/${1#bench.}.py" ] || [ -f "$(echo "$1" | tr . /).py" ]; then
     timeout "$limit" $PY -m "$@" || echo "| $1: failed or timed out (limit ${limit}s) |"
   else
     echo "| $1: not available in this checkout |"
   fi
+  echo "$1: $((SECONDS - began)) s" >> "$TIMINGS"
 }
+TIMINGS=$(mktemp)
 step 900 bench.generate --cases "$CASES"
 step 300 bench.latency --requests 2000
 step 300 bench.hot_topics_bench
@@ -31,5 +35,8 @@ step 600 bench.intake_bench --cases 20000
 timeout 300 bash bench/peer/setup.sh >/dev/null 2>&1 || echo "| peer: django-helpdesk setup failed (bench/peer/setup.sh) |"
 step 600 bench.peer_bench --cases 5000
 echo
+echo "seconds per step (limit of the whole run: 1800):"
+cat "$TIMINGS"; rm -f "$TIMINGS"
+echo "whole run: $((SECONDS - STARTED)) s"
 echo "results: bench/results.json"
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS civic_bench" >/dev/null 2>&1 || true
