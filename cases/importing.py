@@ -426,13 +426,15 @@ def _numbers_taken(day: dt.date, first: int, last: int) -> set[str]:
 
 
 def _assign_numbers(rows: list[Row], explicit: set[str]) -> None:
-    """Numbers from each received day's sequence for the rows without one, in file order,
-    skipping numbers that a case or a row of the file (`explicit`, read as it grows) holds."""
+    """Numbers from each received day's sequence for the rows without one, in file order within
+    the day, skipping numbers that a case or a row of the file (`explicit`, read as it grows) holds."""
     zone = timezone.get_current_timezone()
     by_day: dict[dt.date, list[Row]] = {}
     for row in rows:
         by_day.setdefault(row.received_at.astimezone(zone).date(), []).append(row)
-    for day, day_rows in by_day.items():
+    # Days in order: each day's counter row stays locked until the batch commits, so writers
+    # running side by side must take them in one order or they deadlock.
+    for day, day_rows in sorted(by_day.items()):
         numbers: list[str] = []
         while len(numbers) < len(day_rows):
             wanted = len(day_rows) - len(numbers)
