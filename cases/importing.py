@@ -432,8 +432,8 @@ def _assign_numbers(rows: list[Row], explicit: set[str]) -> None:
     by_day: dict[dt.date, list[Row]] = {}
     for row in rows:
         by_day.setdefault(row.received_at.astimezone(zone).date(), []).append(row)
-    # Days in order: each day's counter row stays locked until the batch commits, so writers
-    # running side by side must take them in one order or they deadlock.
+    # Days in order: each day's counter row stays locked until the reserving transaction
+    # commits, so writers running side by side must take them in one order or they deadlock.
     for day, day_rows in sorted(by_day.items()):
         numbers: list[str] = []
         while len(numbers) < len(day_rows):
