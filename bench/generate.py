@@ -247,7 +247,7 @@ def generate(cases: int, days: int = 365, batch: int = 200_000) -> dict:
     the end (sorted builds instead of a million insertions each: the 30-minute budget of
     `make bench`), and without per-row foreign-key triggers where the role may skip them: the
     rows reference what this function just created. Both are undone even on failure."""
-    from django.db import connection
+    from django.db import DatabaseError, connection
 
     from civic.models import Category, Region, Unit
 
@@ -282,7 +282,7 @@ def generate(cases: int, days: int = 365, batch: int = 200_000) -> dict:
         try:
             setup.execute("SET session_replication_role = replica")
             replica = True
-        except Exception:  # not a superuser: the triggers run, only slower
+        except DatabaseError:  # not a superuser: the triggers run, only slower
             replica = False
         try:
             arrays = {

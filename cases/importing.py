@@ -498,8 +498,7 @@ class _CopyTemplate:
     def __init__(self, model, *, with_pk: bool):
         self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.index = {f.attname: i for i, f in enumerate(self.fields)}
-        self.defaults = [None if f.primary_key else f.get_default() for f in self.fields]
-        self.line = [copy_text(v) for v in self.defaults]
+        self.line = [copy_text(None if f.primary_key else f.get_default()) for f in self.fields]
         self.formats = [_text_format(f) for f in self.fields]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         self.sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
@@ -765,7 +764,7 @@ def _with_writers(report: ImportReport, writers: _Writers | None) -> ImportRepor
 def default_workers() -> int:
     """Writer threads for `import_cases`: two on PostgreSQL; none on SQLite, which takes one
     writer at a time (the reading thread writes)."""
-    return 2 if connection.vendor == "postgresql" else 0
+    return 2 if copy_supported() else 0
 
 
 def import_file(

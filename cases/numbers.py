@@ -30,5 +30,4 @@ def reserve(day: dt.date, count: int = 1) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(ADVANCE_SQL, [day, count])
         (last,) = cursor.fetchone()
-    prefix = f"{day:%Y%m%d}"
-    return [f"{prefix}{n:05d}" for n in range(last - count + 1, last + 1)]
+    return [number(day, n) for n in range(last - count + 1, last + 1)]

@@ -100,7 +100,7 @@ def visible_case_count(user, visibility: Visibility | None = None) -> int | None
     if visibility.kind != Visibility.UNITS:
         return None
     units = sorted(visibility.unit_ids)
-    seconds = getattr(settings, "CASE_COUNT_CACHE_SECONDS", 0)
+    seconds = settings.CASE_COUNT_CACHE_SECONDS
     key = None
     if seconds:
         generations = cache.get_many([_COUNT_GENERATION.format(u) for u in units])

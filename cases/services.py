@@ -447,15 +447,24 @@ def _assignments_changed(*unit_ids) -> None:
     transaction.on_commit(lambda: selectors.case_counts_changed(unit_ids))
 
 
+def _new_assignment(
+    case: Case, unit: Unit, role: str, actor: User | None, at: dt.datetime
+) -> Assignment:
+    """Every assignment is made here: the unit sees one case more once this commits."""
+    assignment = Assignment.objects.create(
+        case=case, unit=unit, role=role, dispatched_at=at, dispatched_by=actor
+    )
+    _assignments_changed(unit.id)
+    return assignment
+
+
 def _assign_lead(case: Case, unit: Unit, actor: User | None, at: dt.datetime) -> Assignment:
     replaced = Assignment.objects.filter(
         case=case, role=Assignment.Role.LEAD, state=Assignment.State.ACTIVE
     )
-    _assignments_changed(unit.id, unit.parent_id, *replaced.values_list("unit_id", flat=True))
+    _assignments_changed(*replaced.values_list("unit_id", flat=True))
     replaced.update(state=Assignment.State.REPLACED)
-    assignment = Assignment.objects.create(
-        case=case, unit=unit, role=Assignment.Role.LEAD, dispatched_at=at, dispatched_by=actor
-    )
+    assignment = _new_assignment(case, unit, Assignment.Role.LEAD, actor, at)
     # Art. 11–12: a direct dispatch to a street/township is copied to its district government.
     if unit.is_street_level and unit.parent_id and unit.parent.kind == Unit.Kind.DISTRICT:
         already = Assignment.objects.filter(
@@ -465,13 +474,7 @@ def _assign_lead(case: Case, unit: Unit, actor: User | None, at: dt.datetime) ->
             state=Assignment.State.ACTIVE,
         ).exists()
         if not already:
-            Assignment.objects.create(
-                case=case,
-                unit_id=unit.parent_id,
-                role=Assignment.Role.COPY,
-                dispatched_at=at,
-                dispatched_by=actor,
-            )
+            _new_assignment(case, unit.parent, Assignment.Role.COPY, actor, at)
     return assignment
 
 
@@ -497,14 +500,7 @@ def case_dispatch(
         _assign_lead(case, lead_unit, actor, at)
         for unit in co_units:
             if unit.id != lead_unit.id:
-                Assignment.objects.create(
-                    case=case,
-                    unit=unit,
-                    role=Assignment.Role.CO,
-                    dispatched_at=at,
-                    dispatched_by=actor,
-                )
-                _assignments_changed(unit.id)
+                _new_assignment(case, unit, Assignment.Role.CO, actor, at)
         _record(
             case,
             "dispatch",
@@ -571,10 +567,7 @@ def co_unit_add(*, actor: User, case: Case, unit: Unit, note: str = "") -> Assig
         ):
             msg = _("That unit already works on this case.")
             raise DomainValidationError(msg, extra={"fields": {"unit": [msg]}})
-        assignment = Assignment.objects.create(
-            case=case, unit=unit, role=Assignment.Role.CO, dispatched_at=_now(), dispatched_by=actor
-        )
-        _assignments_changed(unit.id)
+        assignment = _new_assignment(case, unit, Assignment.Role.CO, actor, _now())
         _save(case, [])
         _record(
             case,

@@ -93,15 +93,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         page = super().paginate_queryset(self._newest_first(queryset) or queryset)
         return None if page is None else catalogue.attach(page, "category", "region", "lead_unit")
 
+    @cached_property
+    def _plain_list(self) -> bool:
+        """The list without filter parameters (paged, perhaps reordered)."""
+        return self.action == "list" and not set(self.request.query_params) - self.UNFILTERED_PARAMS
+
     def _newest_first(self, queryset) -> selectors.UnitCasesNewestFirst | None:
         """The plain list of one unit's staff (no filter, newest first) pages through the
         unit's assignments index instead of the cases (see UnitCasesNewestFirst)."""
-        params = self.request.query_params
         visibility = self.visibility
         if (
-            self.action != "list"
-            or set(params) - self.UNFILTERED_PARAMS
-            or params.get("ordering", "-received_at") != "-received_at"
+            not self._plain_list
+            or self.request.query_params.get("ordering", "-received_at") != "-received_at"
             or visibility.kind != selectors.Visibility.UNITS
             or len(visibility.unit_ids) != 1
         ):
@@ -112,12 +115,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def filter_queryset(self, queryset):
         # Without filter parameters the FilterSet changes nothing, but building and validating
         # its form took 3 ms of every plain list request; ordering still applies.
-        if self.action == "list" and not set(self.request.query_params) - self.UNFILTERED_PARAMS:
-            for backend in self.filter_backends:
-                if not issubclass(backend, DjangoFilterBackend):
-                    queryset = backend().filter_queryset(self.request, queryset, self)
-            return queryset
-        return super().filter_queryset(queryset)
+        if not self._plain_list:
+            return super().filter_queryset(queryset)
+        for backend in self.filter_backends:
+            if not issubclass(backend, DjangoFilterBackend):
+                queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
 
     def known_count(self) -> int | None:
         """The unfiltered list's total without counting the cases (see civic.pagination)."""
@@ -125,7 +128,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @cached_property
     def _known_count(self) -> int | None:
-        if self.action != "list" or set(self.request.query_params) - self.UNFILTERED_PARAMS:
+        if not self._plain_list:
             return None
         return selectors.visible_case_count(self.request.user, self.visibility)
 

@@ -111,16 +111,25 @@ class KeywordMatch(BaseEstimator, TransformerMixin):
         self.lexicon_ = keyword_lexicon(labels)
         return self
 
+    def columns(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels_)}
+
+    def counts(self, doc: str, columns: dict[str, int]) -> np.ndarray:
+        """How many keywords of each class the document's title and body hold."""
+        found = np.zeros(len(columns))
+        parts = doc.split(SEP)
+        haystack = parts[0] + parts[-1]
+        for keyword, labels in self.lexicon_.items():
+            if keyword in haystack:
+                for label in labels:
+                    found[columns[label]] += 1
+        return found
+
     def transform(self, X):
-        index = {label: i for i, label in enumerate(self.labels_)}
-        out = np.zeros((len(X), len(self.labels_)))
+        columns = self.columns()
+        out = np.zeros((len(X), len(columns)))
         for row, doc in enumerate(X):
-            parts = doc.split(SEP)
-            haystack = parts[0] + parts[-1]
-            for keyword, labels in self.lexicon_.items():
-                if keyword in haystack:
-                    for label in labels:
-                        out[row, index[label]] += 1
+            out[row] = self.counts(doc, columns)
         return sp.csr_matrix(np.log1p(out) * self.scale)
 
 
@@ -268,7 +277,7 @@ class FastScorer:
                 self.blocks.append(("tfidf", (offset, _counter(block), block)))
                 size = len(block.vocabulary_)
             elif isinstance(block, KeywordMatch):
-                self.blocks.append(("keywords", (offset, block)))
+                self.blocks.append(("keywords", (offset, block, block.columns())))
                 size = len(block.labels_)
             else:
                 raise ValueError(f"FastScorer does not know block {name!r}")
@@ -306,16 +315,9 @@ class FastScorer:
         return index + offset, values
 
     @staticmethod
-    def _keywords(offset, block, doc):
+    def _keywords(offset, block, columns, doc):
         # KeywordMatch.transform for one document, without building a sparse matrix.
-        parts = doc.split(SEP)
-        haystack = parts[0] + parts[-1]
-        columns = {label: i for i, label in enumerate(block.labels_)}
-        found = np.zeros(len(block.labels_))
-        for keyword, labels in block.lexicon_.items():
-            if keyword in haystack:
-                for label in labels:
-                    found[columns[label]] += 1
+        found = block.counts(doc, columns)
         index = np.flatnonzero(found)
         return index + offset, np.log1p(found[index]) * block.scale
 

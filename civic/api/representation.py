@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from rest_framework import fields as f
 from rest_framework import relations, serializers
@@ -48,7 +49,7 @@ def _concrete(serializer_class, names: list[str]):
         return None
     try:
         field = model._meta.get_field(names[0])
-    except Exception:  # FieldDoesNotExist, or not a field
+    except FieldDoesNotExist:
         return None
     return field if getattr(field, "concrete", False) else None
 

@@ -202,6 +202,7 @@ def test_quoted_fields_may_span_lines_and_hold_tabs_and_backslashes(world, tmp_p
     assert Case.objects.get().description == description
 
 
+@pytest.mark.postgres  # elsewhere both imports take the ORM path
 def test_the_copy_and_orm_writers_store_the_same_cases(world, tmp_path, monkeypatch):
     """On PostgreSQL batches go through COPY (text lines built by the importer), elsewhere
     through bulk_create; both must store the same values."""

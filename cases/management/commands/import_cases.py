@@ -2,9 +2,14 @@ import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
-from cases.importing import ImportStopped, default_workers, import_file, write_rejects
+from cases.importing import (
+    ImportStopped,
+    copy_supported,
+    default_workers,
+    import_file,
+    write_rejects,
+)
 from civic.models import Region
 
 
@@ -35,7 +40,7 @@ class Command(BaseCommand):
             workers = default_workers()
         elif workers < 0:
             raise CommandError("--workers must be 0 or more")
-        elif workers and connection.vendor != "postgresql":
+        elif workers and not copy_supported():
             raise CommandError("--workers needs PostgreSQL (SQLite takes one writer at a time)")
         default_region = None
         if region:
