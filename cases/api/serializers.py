@@ -1,9 +1,11 @@
 """Input serializers validate shapes; output serializers render. No domain logic in save()."""
 
 import copy
+import re
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from civic import catalogue
 from civic.api.representation import FastListSerializer
@@ -24,7 +26,27 @@ from ..models import (
 SAFE_TEXT = {"allow_blank": False, "trim_whitespace": True}
 
 
+class SurrogateCheck(ProhibitSurrogateCharactersValidator):
+    """DRF's check (same message and code) by one regular-expression search instead of a Python
+    loop over every character: a 5,000-character description cost 0.1 ms."""
+
+    SURROGATE = re.compile("[\ud800-\udfff]")
+
+    def __call__(self, value):
+        found = self.SURROGATE.search(str(value))
+        if found:
+            message = self.message.format(code_point=ord(found.group()))
+            raise serializers.ValidationError(message, code=self.code)
+
+
 class NoNulCharField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            SurrogateCheck() if type(v) is ProhibitSurrogateCharactersValidator else v
+            for v in self.validators
+        ]
+
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if "\x00" in value:
@@ -32,19 +54,42 @@ class NoNulCharField(serializers.CharField):
         return value
 
 
+def _shallow_copy(field):
+    """`copy.copy` of a plain field (its attributes in a new instance), without the copy
+    protocol's detour through `__reduce_ex__`."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
+
+
 class Input(serializers.Serializer):
     """Base of the input serializers. DRF deep-copies every declared field for each instance:
     0.18 ms of the intake's 0.26 ms validation. A flat field keeps no per-request state except
     what `bind()` sets on its own copy, so a shallow copy is enough; a field with children (a
-    list, a nested serializer) still gets the deep copy."""
+    list, a nested serializer) still gets the deep copy. Which is which is decided once per
+    class."""
+
+    _copy_plans: dict[type, tuple] = {}
+
+    @classmethod
+    def _copy_plan(cls) -> tuple:
+        plan = Input._copy_plans.get(cls)
+        if plan is None:
+            plan = tuple(
+                (
+                    name,
+                    field,
+                    copy.deepcopy
+                    if any(hasattr(field, a) for a in ("child", "child_relation", "fields"))
+                    else _shallow_copy,
+                )
+                for name, field in cls._declared_fields.items()
+            )
+            Input._copy_plans[cls] = plan
+        return plan
 
     def get_fields(self):
-        return {
-            name: copy.deepcopy(field)
-            if any(hasattr(field, a) for a in ("child", "child_relation", "fields"))
-            else copy.copy(field)
-            for name, field in self._declared_fields.items()
-        }
+        return {name: clone(field) for name, field, clone in self._copy_plan()}
 
 
 class CatalogueField(serializers.PrimaryKeyRelatedField):

@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "civic.csp.CSPMiddleware",  # django-csp's, the site's policy built once
     # Innermost before axes: sees view exceptions first and answers a lost database with a 503.
     "civic.unavailable.DatabaseUnavailableMiddleware",
     # Axes last: it needs the authenticated user and must see every login attempt.

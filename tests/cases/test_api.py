@@ -142,6 +142,23 @@ def test_input_serializers_keep_their_fields_to_themselves(world):
     assert first.fields["co_units"].child_relation.parent is first.fields["co_units"]
 
 
+def test_lone_surrogates_get_drfs_own_message(world):
+    """Long texts are checked for lone surrogates by one search (speed); the answer is DRF's."""
+    from rest_framework import serializers as drf
+
+    from cases.api import serializers as s
+
+    text = "正常的描述" * 300 + "\udfff"
+    ours = s.CaseCreateInput(data=new_case(world, description=text))
+    assert not ours.is_valid()
+    theirs = drf.CharField()
+    with pytest.raises(drf.ValidationError) as expected:
+        theirs.run_validation(text)
+    assert ours.errors["description"] == expected.value.detail
+    assert "U+DFFF" in str(ours.errors["description"][0])
+    assert s.CaseCreateInput(data=new_case(world, description="正常的描述" * 300)).is_valid()
+
+
 def test_intake_reads_categories_and_regions_from_memory_and_sees_edits(api_client, world):
     assert api_client.post(f"{API}/cases/", new_case(world), format="json").status_code == 201
     with CaptureQueriesContext(connection) as queries:

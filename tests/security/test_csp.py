@@ -91,3 +91,29 @@ def test_the_policy_also_covers_error_pages_and_the_admin(client, world, django_
     response = client.get("/admin/")
     assert response.status_code == 200
     assert _directives(response["Content-Security-Policy"])["script-src"] == ["'self'"]
+
+
+def test_the_policy_built_once_equals_django_csps_and_follows_settings(client, db, settings):
+    """civic.csp serves the site's policy from a per-process copy: the same header django-csp
+    builds, on pages and API answers alike, and a settings change is seen at once."""
+    from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    DjangoCSPMiddleware(lambda r: None).process_request(request)
+    expected = DjangoCSPMiddleware(lambda r: None).process_response(request, HttpResponse())
+    for url in ("/", "/api/v1/categories/"):
+        response = client.get(url)
+        assert response["Content-Security-Policy"] == expected["Content-Security-Policy"], url
+        assert "Content-Security-Policy-Report-Only" not in response
+
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'self'"]},
+        "EXCLUDE_URL_PREFIXES": ["/api/"],
+    }
+    page, api = client.get("/"), client.get("/api/v1/categories/")
+    assert page["Content-Security-Policy"] == api["Content-Security-Policy"] == "default-src 'none'"
+    assert page["Content-Security-Policy-Report-Only"] == "default-src 'self'"
+    assert "Content-Security-Policy-Report-Only" not in api
