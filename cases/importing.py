@@ -241,11 +241,11 @@ READ_COLUMNS = (
     "lat",
     "lng",
 )
-# Built once: `Channel.values` builds a new list on every access.
+# Intake's sets (`Choices.values` builds a new list on every access).
 ALLOWED = {
-    "channel": frozenset(Channel.values),
-    "kind": frozenset(Kind.values),
-    "urgency": frozenset(Urgency.values),
+    "channel": services.CHANNELS,
+    "kind": services.KINDS,
+    "urgency": services.URGENCIES,
     "status": frozenset({Status.RECEIVED, Status.CLOSED}),
 }
 ALLOWED_TEXT = {name: ", ".join(sorted(values)) for name, values in ALLOWED.items()}

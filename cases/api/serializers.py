@@ -67,29 +67,23 @@ class Input(serializers.Serializer):
     0.18 ms of the intake's 0.26 ms validation. A flat field keeps no per-request state except
     what `bind()` sets on its own copy, so a shallow copy is enough; a field with children (a
     list, a nested serializer) still gets the deep copy. Which is which is decided once per
-    class."""
+    class, when it is declared."""
 
-    _copy_plans: dict[type, tuple] = {}
+    _copy_plan: tuple = ()
 
-    @classmethod
-    def _copy_plan(cls) -> tuple:
-        plan = Input._copy_plans.get(cls)
-        if plan is None:
-            plan = tuple(
-                (
-                    name,
-                    field,
-                    copy.deepcopy
-                    if any(hasattr(field, a) for a in ("child", "child_relation", "fields"))
-                    else _shallow_copy,
-                )
-                for name, field in cls._declared_fields.items()
-            )
-            Input._copy_plans[cls] = plan
-        return plan
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._copy_plan = tuple(
+            (name, field, copy.deepcopy if _has_children(field) else _shallow_copy)
+            for name, field in cls._declared_fields.items()
+        )
 
     def get_fields(self):
-        return {name: clone(field) for name, field, clone in self._copy_plan()}
+        return {name: clone(field) for name, field, clone in self._copy_plan}
+
+
+def _has_children(field) -> bool:
+    return any(hasattr(field, a) for a in ("child", "child_relation", "fields"))
 
 
 class CatalogueField(serializers.PrimaryKeyRelatedField):
