@@ -330,6 +330,11 @@ SILENCED_SYSTEM_CHECKS = ["models.W047"]
 OPEN311_JURISDICTION_ID = env("OPEN311_JURISDICTION_ID", default="civic.local")
 OPEN311_CONTACT = env("OPEN311_CONTACT", default="12345 hotline centre <open311@civic.local>")
 
+# --- Import (docs/import.md) --------------------------------------------------------------------
+# Check an import batch's foreign keys once per batch instead of by PostgreSQL's per-row
+# triggers (needs a role that may set session_replication_role; falls back when it may not).
+IMPORT_CHECK_KEYS_PER_BATCH = env.bool("IMPORT_CHECK_KEYS_PER_BATCH", default=True)
+
 # --- Dispatch router (精准派单, docs/router.md) ------------------------------------------------
 # The current model artefact; `train_router` writes router-<version>.joblib next to it too.
 ROUTER_MODEL_PATH = env.path("ROUTER_MODEL_PATH", default=str(VAR_DIR / "router" / "router.joblib"))

@@ -259,16 +259,21 @@ def test_workers_write_batches_side_by_side_without_gaps_or_duplicates(world, tm
     assert "imported 0, duplicates skipped 1200" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("per_batch", [True, False], ids=["keys-per-batch", "keys-per-row"])
 @pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.postgres)])
 def test_a_batch_that_cannot_be_written_stops_the_import_and_keeps_the_earlier_ones(
-    world, tmp_path, workers
+    world, tmp_path, workers, per_batch, settings
 ):
+    from django.db import connection
+
     from cases.importing import ImportStopped, import_file
     from civic.models import Region
     from tests.factories import RegionFactory
 
+    settings.IMPORT_CHECK_KEYS_PER_BATCH = per_batch
     # The default region is gone by the time the rows that need it are written (deleted
-    # meanwhile, as by an administrator): that batch fails on its foreign key at commit.
+    # meanwhile, as by an administrator): that batch fails on its foreign key, checked once
+    # for the batch or (per row) at commit.
     gone = RegionFactory(level="community", parent=world.community.parent)
     Region.objects.filter(pk=gone.pk).delete()
     with_region = [row(world, external_ref=f"K-{i}") for i in range(3)]
@@ -277,6 +282,9 @@ def test_a_batch_that_cannot_be_written_stops_the_import_and_keeps_the_earlier_o
     with pytest.raises(ImportStopped) as stopped:
         import_file(path, default_region=gone, batch_size=3, workers=workers)
     assert stopped.value.report.imported == 3
+    if connection.vendor == "postgresql":
+        checked_by_batch = "a row the batch refers to does not exist" in str(stopped.value)
+        assert checked_by_batch == per_batch
     assert sorted(Case.objects.values_list("external_ref", flat=True)) == ["K-0", "K-1", "K-2"]
     assert CaseEvent.objects.count() == 3
 
@@ -290,3 +298,59 @@ def test_workers_need_postgresql(world, tmp_path, settings):
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("import_cases", str(path), "--workers", "2")
     assert Case.objects.count() == 0
+
+
+@pytest.mark.postgres
+def test_keys_checked_per_batch_leave_the_checks_on_for_the_rest_of_the_transaction(
+    world, tmp_path
+):
+    from django.db import IntegrityError, connection, transaction
+
+    from cases.importing import import_file
+
+    path = write_csv(tmp_path / "cases.csv", [row(world, external_ref="T-1")])
+    with transaction.atomic():
+        assert import_file(path).imported == 1
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW session_replication_role")
+            assert cursor.fetchone()[0] == "origin"
+        case = Case.objects.get()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Case.objects.filter(pk=case.pk).update(region_id=-1)
+            connection.check_constraints()  # the deferred check, now
+    assert Case.objects.get().region_id == world.community.pk
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_not_skip_the_triggers_imports_with_them(world, tmp_path):
+    """session_replication_role needs a superuser (or GRANT SET ON PARAMETER): without it
+    the import falls back to PostgreSQL's per-row checks and stores the same rows."""
+    import os
+
+    from django.db import DatabaseError, connection, transaction
+
+    from cases.importing import import_file
+
+    role = f"civic_test_importer_{os.getpid()}"
+    path = write_csv(tmp_path / "cases.csv", [row(world, external_ref=f"R-{i}") for i in range(4)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        try:
+            cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}")
+            cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}")
+            cursor.execute(f"SET ROLE {role}")
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                cursor.execute("SET LOCAL session_replication_role = replica")
+            report = import_file(path, batch_size=2)
+        finally:
+            cursor.execute("RESET ROLE")
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    assert report.imported == 4
+    assert sorted(Case.objects.values_list("external_ref", flat=True)) == [
+        "R-0",
+        "R-1",
+        "R-2",
+        "R-3",
+    ]
+    assert CaseEvent.objects.filter(action="import").count() == 4
