@@ -305,7 +305,7 @@ class RowChecker:
         return out
 
     def blank(self, values: list[str]) -> bool:
-        return not any(v.strip() for v in values)
+        return not any(map(str.strip, values))
 
     def check(self, line: int, values: list[str]) -> tuple[Row | None, list[str]]:
         """The cleaned row, or why not."""
@@ -631,24 +631,35 @@ def _copy_rows(rows: list[Row], now: dt.datetime) -> None:
         )
         ids = [r[0] for r in cursor.fetchall()]
     cases, events = _templates()
-    case_at = cases.positions(*CASE_COLUMNS)
+    # The last three columns (received_at, closed_at, updated_at) are times: each row's
+    # received time is formatted once, for both and for its event, and `now` once per batch.
+    case_at = cases.positions(*CASE_COLUMNS[:-3])
+    received_at, closed_at, updated_at = cases.positions(*CASE_COLUMNS[-3:])
     event_at = events.positions(*EVENT_COLUMNS)
     now_text = copy_text(now)
-
     case_format = [cases.formats[position] for position in case_at]
+    case_line = cases.line.copy()
+    case_line[updated_at] = now_text
+    received_texts: list[str] = []
 
     def case_lines():
         for row, pk in zip(rows, ids, strict=True):
-            line = cases.line.copy()
-            values = (pk, *_case_values(row, now))
+            line = case_line.copy()
+            values = (pk, *_case_values(row, now)[:-3])
             for position, format_, value in zip(case_at, case_format, values, strict=True):
                 line[position] = format_(value)
+            received = row.received_at.isoformat()
+            received_texts.append(received)
+            line[received_at] = received
+            line[closed_at] = received if row.status == Status.CLOSED else "\\N"
             yield "\t".join(line)
 
     def event_lines():
-        for row, pk in zip(rows, ids, strict=True):
-            line = events.line.copy()
-            data = copy_text(json.dumps({"received_at": row.received_at.isoformat()}))
+        line_template = events.line.copy()
+        for row, pk, received in zip(rows, ids, received_texts, strict=True):
+            line = line_template.copy()
+            # json.dumps's own output for {"received_at": …}: an ISO time needs no escaping.
+            data = f'{{"received_at": "{received}"}}'
             values = (str(pk), now_text, "import", row.status, data)
             for position, value in zip(event_at, values, strict=True):
                 line[position] = value

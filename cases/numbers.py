@@ -30,4 +30,5 @@ def reserve(day: dt.date, count: int = 1) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(ADVANCE_SQL, [day, count])
         (last,) = cursor.fetchone()
-    return [number(day, n) for n in range(last - count + 1, last + 1)]
+    prefix = f"{day:%Y%m%d}"  # formatted once: a batch reserves thousands
+    return [f"{prefix}{n:05d}" for n in range(last - count + 1, last + 1)]
