@@ -22,7 +22,11 @@ ADVANCE_SQL = (
 
 
 def number(day: dt.date, n: int) -> str:
-    return f"{day:%Y%m%d}{n:05d}"
+    return _numbered(f"{day:%Y%m%d}", n)
+
+
+def _numbered(prefix: str, n: int) -> str:
+    return f"{prefix}{n:05d}"
 
 
 def reserve(day: dt.date, count: int = 1) -> list[str]:
@@ -30,5 +34,5 @@ def reserve(day: dt.date, count: int = 1) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(ADVANCE_SQL, [day, count])
         (last,) = cursor.fetchone()
-    prefix = f"{day:%Y%m%d}"  # formatted once: a batch reserves thousands
-    return [f"{prefix}{n:05d}" for n in range(last - count + 1, last + 1)]
+    prefix = f"{day:%Y%m%d}"  # once: a batch reserves thousands, and strftime is slow
+    return [_numbered(prefix, n) for n in range(last - count + 1, last + 1)]
