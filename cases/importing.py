@@ -508,6 +508,8 @@ class _CopyTemplate:
         return [self.index[name] for name in names]
 
 
+# Last among CASE_COLUMNS: COPY formats a row's received time once for the first two.
+TIME_COLUMNS = ("received_at", "closed_at", "updated_at")
 CASE_COLUMNS = (
     "id",
     "number",
@@ -529,11 +531,9 @@ CASE_COLUMNS = (
     "access_code_hash",
     "status",
     "outcome",
-    "received_at",
-    "closed_at",
-    "updated_at",
+    *TIME_COLUMNS,
 )
-EVENT_COLUMNS = ("case_id", "at", "action", "to_status", "data")
+EVENT_COLUMNS = ("case_id", "to_status", "data")  # at and action: the batch's, the same for all
 
 
 @functools.cache
@@ -592,7 +592,7 @@ def _keys_checked_per_batch(rows: list[Row]) -> Iterator[None]:
                 cursor.execute("SET LOCAL session_replication_role = replica")
             replica = True
         except DatabaseError:  # permission denied: the triggers check each row
-            replica = False
+            pass
     if replica:
         with connection.cursor() as cursor:
             for model, ids in (
@@ -631,37 +631,39 @@ def _copy_rows(rows: list[Row], now: dt.datetime) -> None:
         )
         ids = [r[0] for r in cursor.fetchall()]
     cases, events = _templates()
-    # The last three columns (received_at, closed_at, updated_at) are times: each row's
-    # received time is formatted once, for both and for its event, and `now` once per batch.
-    case_at = cases.positions(*CASE_COLUMNS[:-3])
-    received_at, closed_at, updated_at = cases.positions(*CASE_COLUMNS[-3:])
-    event_at = events.positions(*EVENT_COLUMNS)
-    now_text = copy_text(now)
+    # Each row's received time is formatted once, for received_at, closed_at (when
+    # _case_values sets it: the same time) and its event; the batch's time once.
+    case_at = cases.positions(*CASE_COLUMNS[: -len(TIME_COLUMNS)])
+    received_at, closed_at, updated_at = cases.positions(*TIME_COLUMNS)
     case_format = [cases.formats[position] for position in case_at]
+    now_text = copy_text(now)
     case_line = cases.line.copy()
     case_line[updated_at] = now_text
+    event_at = events.positions(*EVENT_COLUMNS)
+    event_line = events.line.copy()
+    event_line[events.index["at"]] = now_text
+    event_line[events.index["action"]] = "import"
     received_texts: list[str] = []
 
     def case_lines():
         for row, pk in zip(rows, ids, strict=True):
             line = case_line.copy()
-            values = (pk, *_case_values(row, now)[:-3])
-            for position, format_, value in zip(case_at, case_format, values, strict=True):
+            values = (pk, *_case_values(row, now))
+            # Not strict: the time columns at the end are set below.
+            for position, format_, value in zip(case_at, case_format, values, strict=False):
                 line[position] = format_(value)
             received = row.received_at.isoformat()
             received_texts.append(received)
             line[received_at] = received
-            line[closed_at] = received if row.status == Status.CLOSED else "\\N"
+            line[closed_at] = "\\N" if values[-2] is None else received  # [-2]: closed_at
             yield "\t".join(line)
 
     def event_lines():
-        line_template = events.line.copy()
         for row, pk, received in zip(rows, ids, received_texts, strict=True):
-            line = line_template.copy()
+            line = event_line.copy()
             # json.dumps's own output for {"received_at": …}: an ISO time needs no escaping.
             data = f'{{"received_at": "{received}"}}'
-            values = (str(pk), now_text, "import", row.status, data)
-            for position, value in zip(event_at, values, strict=True):
+            for position, value in zip(event_at, (str(pk), row.status, data), strict=True):
                 line[position] = value
             yield "\t".join(line)
 
