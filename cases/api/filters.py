@@ -28,13 +28,25 @@ class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = BoundedIsoDateTimeField
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number a bigint column can hold (a decimal or 1e30 is a 400, not a
+    database overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class CaseFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Status.choices)
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    category = django_filters.NumberFilter(method="filter_category")
-    region = django_filters.NumberFilter(method="filter_region")
-    lead_unit = django_filters.NumberFilter(field_name="lead_unit_id")
+    category = IdFilter(method="filter_category")
+    region = IdFilter(method="filter_region")
+    lead_unit = IdFilter(field_name="lead_unit_id")
     received_after = BoundedIsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
     received_before = BoundedIsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue")

@@ -113,6 +113,10 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.UnitCasesNewestFirst(queryset, unit_id, total=self.known_count())
 
     def filter_queryset(self, queryset):
+        # The list's filters are for the list: a case's own URL finds it whatever the query
+        # string holds (DRF's get_object would apply them too).
+        if self.action != "list":
+            return queryset
         # Without filter parameters the FilterSet changes nothing, but building and validating
         # its form took 3 ms of every plain list request; ordering still applies.
         if not self._plain_list:

@@ -322,6 +322,25 @@ def test_filters(api_client, world):
     assert api_client.get(f"{API}/cases/", {"status": "bogus"}).status_code == 400
 
 
+def test_id_filters_take_whole_numbers_a_bigint_holds_and_apply_to_the_list_only(api_client, world):
+    case = case_in(world, "dispatched")
+    as_user(api_client, world.dispatcher)
+    for name in ("category", "region", "lead_unit"):
+        for value in ("1e30", "99999999999999999999", "1.5", "0"):  # found by the API fuzz test
+            answer = api_client.get(f"{API}/cases/", {name: value})
+            assert answer.status_code == 400, (name, value)
+            assert name in answer.data["extra"]["fields"]
+    leaf = {
+        c["number"]
+        for c in api_client.get(f"{API}/cases/", {"category": case.category_id}).data["results"]
+    }
+    assert leaf == {case.number}
+    # A case's own URLs find it whatever the query string holds.
+    for path in ("", "events/", "replies/"):
+        answer = api_client.get(f"{API}/cases/{case.number}/{path}", {"category": "1e30"})
+        assert answer.status_code == 200, path
+
+
 def test_token_auth(api_client, world):
     world.handler.set_password("pass-1234-word")
     world.handler.save()
