@@ -7,9 +7,9 @@ an "import" audit event. A bad row is reported with its line number and reasons 
 the good ones. A row whose number or external reference is already held by a case, or by an
 earlier row of the file, is skipped as a duplicate, so re-importing a file imports nothing twice.
 
-On PostgreSQL, `workers` threads with their own connections write the batches while the calling
-thread reads and validates the next ones (docs/import.md): reading, validating and writing
-overlap instead of taking turns.
+On PostgreSQL, `workers` processes with their own connections each read, check and write parts
+of a CSV file side by side (cases.parallel_import, docs/import.md); the calling process only
+splits the file and keeps the file-wide duplicate checks in file order.
 
 Columns (civic's own): number, external_ref, received_at, channel, kind, urgency, category
 (leaf code, "一级/二级/三级" path, or a leaf name), region (code or name), title, description,
@@ -27,8 +27,6 @@ import datetime as dt
 import functools
 import io
 import json
-import queue
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -750,85 +748,9 @@ def write_batch(
     return len(fresh), len(rows) - len(fresh)
 
 
-class _Writers:
-    """`count` threads, each with its own database connection, writing batches as the reader
-    hands them over (a bounded queue: reading never runs far ahead of writing)."""
-
-    def __init__(self, count: int, explicit: set[str]):
-        self.explicit = explicit
-        self.batches: queue.Queue = queue.Queue(maxsize=2 * count)
-        self.lock = threading.Lock()
-        self.imported = self.duplicates = 0
-        self.failure: BaseException | None = None
-        self.joined = False
-        self.threads = [
-            threading.Thread(target=self._run, name=f"import-writer-{i}", daemon=True)
-            for i in range(count)
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    def _run(self) -> None:
-        try:
-            while (rows := self.batches.get()) is not None:
-                if self.failure is not None:
-                    continue  # drain: the import stops
-                try:
-                    imported, duplicates = write_batch(
-                        rows, explicit=self.explicit, reserve_apart=True
-                    )
-                except BaseException as exc:  # re-raised in the reading thread
-                    with self.lock:
-                        self.failure = self.failure or exc
-                    continue
-                with self.lock:
-                    self.imported += imported
-                    self.duplicates += duplicates
-        finally:
-            connection.close()
-
-    def put(self, rows: list[Row]) -> None:
-        while self.failure is None:
-            try:
-                self.batches.put(rows, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-        raise self.failure
-
-    def finish(self) -> None:
-        """Wait for every batch handed over; raise what a writer raised."""
-        self._join()
-        if self.failure is not None:
-            raise self.failure
-
-    def stop(self) -> None:
-        """The reading thread failed: write nothing more, wait for the batches in progress."""
-        with self.lock:
-            self.failure = self.failure or RuntimeError("import stopped")
-        self._join()
-
-    def _join(self) -> None:
-        if self.joined:
-            return
-        self.joined = True
-        for _ in self.threads:
-            self.batches.put(None)
-        for thread in self.threads:
-            thread.join()
-
-
-def _with_writers(report: ImportReport, writers: _Writers | None) -> ImportReport:
-    if writers is not None:
-        report.imported += writers.imported
-        report.duplicates += writers.duplicates
-        writers.imported = writers.duplicates = 0
-    return report
-
-
 def default_workers() -> int:
-    """Writer threads for `import_cases`: two on PostgreSQL; none on SQLite, which takes one
-    writer at a time (the reading thread writes)."""
+    """Writer processes for `import_cases`: two on PostgreSQL; none on SQLite, which takes one
+    writer at a time (the reading process writes)."""
     return 2 if copy_supported() else 0
 
 
@@ -840,26 +762,39 @@ def import_file(
     dry_run: bool = False,
     workers: int = 0,
 ) -> ImportReport:
-    """Import `path`. `workers` > 0: that many threads (each with its own connection) write
-    while this thread reads and validates; 0: this thread does both, batch after batch."""
+    """Import `path`. `workers` > 0 (a CSV file, outside a transaction): that many processes,
+    each with its own connection, read, check and write parts of the file side by side
+    (cases.parallel_import); otherwise this process does it all, batch after batch."""
+    from . import parallel_import
+
     report = ImportReport()
     start = time.perf_counter()
+    if workers and not dry_run and parallel_import.possible(path):
+        parallel_import.import_csv(
+            path, report, default_region=default_region, batch_size=batch_size, workers=workers
+        )
+    else:
+        _import_in_turn(path, report, default_region, batch_size, dry_run)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _import_in_turn(
+    path: Path, report: ImportReport, default_region: Region | None, batch_size: int, dry_run: bool
+) -> None:
     header, records = read_records(path)
     checker = RowChecker(header, Resolver(default_region))
     seen_numbers: set[str] = set()
     seen_refs: set[str] = set()
-    writers = _Writers(workers, seen_numbers) if workers and not dry_run else None
     batch: list[Row] = []
 
     def flush() -> None:
         if dry_run:
             report.imported += len(batch)
-        elif writers is not None:
-            writers.put(batch)
-        else:
-            imported, duplicates = write_batch(batch, explicit=seen_numbers)
-            report.imported += imported
-            report.duplicates += duplicates
+            return
+        imported, duplicates = write_batch(batch, explicit=seen_numbers)
+        report.imported += imported
+        report.duplicates += duplicates
 
     try:
         for line, values in records:
@@ -869,8 +804,7 @@ def import_file(
             if errors:
                 report.rejected.append((line, errors))
                 continue
-            # The same number or reference on an earlier row of the file: a duplicate, found
-            # here so that batches written at the same time never share one.
+            # The same number or reference on an earlier row of the file: a duplicate.
             if (row.number and row.number in seen_numbers) or (
                 row.external_ref and row.external_ref in seen_refs
             ):
@@ -886,19 +820,8 @@ def import_file(
                 batch = []
         if batch:
             flush()
-        if writers is not None:
-            writers.finish()
     except DatabaseError as exc:
-        if writers is not None:
-            writers.stop()
-        raise ImportStopped(exc, _with_writers(report, writers)) from exc
-    except BaseException:
-        if writers is not None:
-            writers.stop()
-        raise
-    _with_writers(report, writers)
-    report.seconds = time.perf_counter() - start
-    return report
+        raise ImportStopped(exc, report) from exc
 
 
 def write_rejects(report: ImportReport, handle: io.TextIOBase) -> None:

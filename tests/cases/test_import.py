@@ -354,3 +354,95 @@ def test_a_role_that_may_not_skip_the_triggers_imports_with_them(world, tmp_path
         "R-3",
     ]
     assert CaseEvent.objects.filter(action="import").count() == 4
+
+
+@pytest.mark.postgres
+def test_workers_read_a_misleading_file_as_one_pass_would(world, tmp_path):
+    """Workers cut the file where the count of quotes is even; stray quotes in unquoted fields
+    mislead that count (a cut inside a quoted field). What they store and report (rows,
+    duplicates, rejects and their line numbers) is what one pass reads."""
+    from django.db import connection
+
+    from cases.importing import import_file
+    from cases.parallel_import import chunks, read_chunk
+
+    header = "external_ref,received_at,category,region,title,description,channel,kind,status"
+    lines = [header]
+    for i in range(60):
+        if i % 11 == 0:
+            lines.append("")  # a blank line
+        category = "NOPE" if i % 13 == 5 else world.department_category.code
+        title = f'{i}号楼"路灯' if i % 7 == 0 else f"{i}号楼路灯"  # a quote mid-field: literal
+        description = f'"第一行\r\n第二行 ""{i}"""' if i % 5 == 0 else f"描述{i}"
+        ref = "R-3" if i == 30 else f"R-{i}"
+        lines.append(
+            f"{ref},2026-03-02 09:{i:02d},{category},{world.community.code},{title},"
+            f"{description},hotline,complaint,closed"
+        )
+    lines.append(f'R-END,2026-03-02 10:00,{world.department_category.code},,末行,"没有结束的引号')
+    path = tmp_path / "misleading.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        cuts = list(chunks(handle, 0, 3))
+        misjudged = [end for start, end in cuts if read_chunk(handle, start, end, size)[1] != end]
+    assert misjudged, "the file should mislead the count of quotes"
+
+    def imported(workers):
+        report = import_file(path, default_region=world.community, batch_size=3, workers=workers)
+        cases = Case.objects.order_by("external_ref")
+        stored = [
+            (c.external_ref, c.title, c.description, c.received_at, c.category_id, c.status)
+            for c in cases
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE cases_case, cases_caseevent CASCADE")
+        return report.imported, report.duplicates, report.rejected, stored
+
+    one_pass = imported(0)
+    assert one_pass[0] == 60 - 5 + 1 - 1  # 5 unknown categories, R-END, R-3 again
+    assert [line for line, _ in one_pass[2]][:2] == [10, 26]  # where those rows end
+    assert imported(2) == one_pass
+    assert imported(3) == one_pass
+
+
+@pytest.mark.parametrize("workers", [0, pytest.param(2, marks=pytest.mark.postgres)])
+def test_a_file_that_is_not_utf8_halfway_is_refused_clearly(world, tmp_path, workers):
+    rows = [row(world, external_ref=f"G-{i}") for i in range(2)]
+    path = write_csv(tmp_path / "cases.csv", rows)
+    with path.open("ab") as fh:
+        fh.write("G-9,2026-03-02 09:30,,,路灯,描述\n".encode("gbk"))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_cases", str(path), "--workers", str(workers), "--batch-size", "1")
+    # Batches read before the error may be kept (each is whole); nothing after it.
+    assert set(Case.objects.values_list("external_ref", flat=True)) <= {"G-0", "G-1"}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("failure", ["dies", "defect"])
+def test_a_worker_that_dies_or_fails_stops_the_import_without_hanging(
+    world, tmp_path, monkeypatch, failure
+):
+    import os
+
+    from cases import parallel_import
+    from cases.importing import ImportStopped, import_file
+
+    written = parallel_import.write_batch
+
+    def write_batch(rows, **options):  # forked workers inherit the patch
+        if any(r.external_ref == "D-7" for r in rows):
+            if failure == "dies":
+                os._exit(9)  # as if killed
+            raise ZeroDivisionError("a defect")
+        return written(rows, **options)
+
+    monkeypatch.setattr(parallel_import, "write_batch", write_batch)
+    path = write_csv(tmp_path / "cases.csv", [row(world, external_ref=f"D-{i}") for i in range(10)])
+    expected = ImportStopped if failure == "dies" else RuntimeError
+    with pytest.raises(expected, match="exited" if failure == "dies" else "a defect") as stopped:
+        import_file(path, batch_size=2, workers=2)
+    refs = set(Case.objects.values_list("external_ref", flat=True))
+    assert {"D-6", "D-7"}.isdisjoint(refs)  # the failed batch wrote nothing
+    if failure == "dies":
+        assert stopped.value.report.imported == len(refs)

@@ -25,8 +25,8 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="threads writing batches while the file is read (default: 2 on PostgreSQL, "
-            "0 on SQLite: the reading thread writes)",
+            help="processes reading, checking and writing parts of a CSV file side by side "
+            "(default: 2 on PostgreSQL; 0 on SQLite, and for XLSX files: one process does it all)",
         )
         parser.add_argument("--dry-run", action="store_true")
 
