@@ -33,7 +33,15 @@ from django.db import DatabaseError, IntegrityError, connection, connections
 
 from civic.models import Region
 
-from .importing import ImportReport, ImportStopped, Resolver, Row, RowChecker, write_batch
+from .importing import (
+    ImportReport,
+    ImportStopped,
+    Resolver,
+    Row,
+    RowChecker,
+    _import_in_turn,
+    write_batch,
+)
 
 CHUNK_END = "\ufffecivic-chunk-end\ufffe"  # U+FFFE is no character: no row holds it
 QUOTE = ord('"')
@@ -111,8 +119,6 @@ def import_csv(
             return  # an empty file
         records, header_end = read_chunk(handle, *header_chunk, size)
         if len(records) != 1:  # a header the quote count misjudged: read in one pass
-            from .importing import _import_in_turn
-
             _import_in_turn(path, report, default_region, batch_size, dry_run=False)
             return
         header_lines, header = records[0]

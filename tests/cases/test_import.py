@@ -446,3 +446,13 @@ def test_a_worker_that_dies_or_fails_stops_the_import_without_hanging(
     assert {"D-6", "D-7"}.isdisjoint(refs)  # the failed batch wrote nothing
     if failure == "dies":
         assert stopped.value.report.imported == len(refs)
+
+
+@pytest.mark.postgres
+def test_a_header_with_a_stray_quote_is_read_in_one_pass(world, tmp_path, capsys):
+    rows = [row(world, external_ref=f"H-{i}") for i in range(4)]
+    path = write_csv(tmp_path / "cases.csv", rows)
+    text = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(text[0].rstrip("\r") + ',备注"旧\r\n' + text[1], encoding="utf-8")
+    call_command("import_cases", str(path), "--workers", "2", "--batch-size", "1")
+    assert "imported 4, duplicates skipped 0, rejected 0" in capsys.readouterr().out
