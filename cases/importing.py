@@ -305,6 +305,18 @@ class RowChecker:
     def blank(self, values: list[str]) -> bool:
         return not any(map(str.strip, values))
 
+    def rows(self, records: Iterable[tuple[int, list[str]]], rejected: list) -> Iterator[Row]:
+        """The valid rows of (line, values) records. Blank records are skipped; a bad one's
+        (line, reasons) goes to `rejected`."""
+        for line, values in records:
+            if self.blank(values):
+                continue
+            row, errors = self.check(line, values)
+            if errors:
+                rejected.append((line, errors))
+            else:
+                yield row
+
     def check(self, line: int, values: list[str]) -> tuple[Row | None, list[str]]:
         """The cleaned row, or why not."""
         row = self._values(values)
@@ -765,7 +777,7 @@ def import_file(
     """Import `path`. `workers` > 0 (a CSV file, outside a transaction): that many processes,
     each with its own connection, read, check and write parts of the file side by side
     (cases.parallel_import); otherwise this process does it all, batch after batch."""
-    from . import parallel_import
+    from . import parallel_import  # here: it builds on this module
 
     report = ImportReport()
     start = time.perf_counter()
@@ -774,46 +786,55 @@ def import_file(
             path, report, default_region=default_region, batch_size=batch_size, workers=workers
         )
     else:
-        _import_in_turn(path, report, default_region, batch_size, dry_run)
+        import_in_turn(path, report, default_region, batch_size, dry_run)
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _import_in_turn(
+class FileKeys:
+    """The numbers and references of the file's rows so far. A row repeating one that an
+    earlier row holds is a duplicate, found before writing so that batches written side by
+    side never share one; `numbers` are what the day's sequences must skip."""
+
+    def __init__(self):
+        self.numbers: set[str] = set()
+        self.numbered: list[str] = []  # the same numbers in file order
+        self.refs: set[str] = set()
+
+    def repeats(self, number: str, ref: str) -> bool:
+        """Does an earlier row hold this number or reference? If not, remember both."""
+        if (number and number in self.numbers) or (ref and ref in self.refs):
+            return True
+        if number:
+            self.numbers.add(number)
+            self.numbered.append(number)
+        if ref:
+            self.refs.add(ref)
+        return False
+
+
+def import_in_turn(
     path: Path, report: ImportReport, default_region: Region | None, batch_size: int, dry_run: bool
 ) -> None:
+    """Read, check and write the file in this process, batch after batch."""
     header, records = read_records(path)
     checker = RowChecker(header, Resolver(default_region))
-    seen_numbers: set[str] = set()
-    seen_refs: set[str] = set()
+    keys = FileKeys()
     batch: list[Row] = []
 
     def flush() -> None:
         if dry_run:
             report.imported += len(batch)
             return
-        imported, duplicates = write_batch(batch, explicit=seen_numbers)
+        imported, duplicates = write_batch(batch, explicit=keys.numbers)
         report.imported += imported
         report.duplicates += duplicates
 
     try:
-        for line, values in records:
-            if checker.blank(values):
-                continue
-            row, errors = checker.check(line, values)
-            if errors:
-                report.rejected.append((line, errors))
-                continue
-            # The same number or reference on an earlier row of the file: a duplicate.
-            if (row.number and row.number in seen_numbers) or (
-                row.external_ref and row.external_ref in seen_refs
-            ):
+        for row in checker.rows(records, report.rejected):
+            if keys.repeats(row.number, row.external_ref):
                 report.duplicates += 1
                 continue
-            if row.number:
-                seen_numbers.add(row.number)
-            if row.external_ref:
-                seen_refs.add(row.external_ref)
             batch.append(row)
             if len(batch) >= batch_size:
                 flush()

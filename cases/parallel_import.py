@@ -34,12 +34,13 @@ from django.db import DatabaseError, IntegrityError, connection, connections
 from civic.models import Region
 
 from .importing import (
+    FileKeys,
     ImportReport,
     ImportStopped,
     Resolver,
-    Row,
     RowChecker,
-    _import_in_turn,
+    copy_supported,
+    import_in_turn,
     write_batch,
 )
 
@@ -53,7 +54,7 @@ def possible(path: Path) -> bool:
     (whose rows the workers could not see), where fork exists and this process may have
     children."""
     return (
-        connection.vendor == "postgresql"
+        copy_supported()
         and path.suffix.lower() not in (".xlsx", ".xlsm")
         and "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
@@ -119,7 +120,7 @@ def import_csv(
             return  # an empty file
         records, header_end = read_chunk(handle, *header_chunk, size)
         if len(records) != 1:  # a header the quote count misjudged: read in one pass
-            _import_in_turn(path, report, default_region, batch_size, dry_run=False)
+            import_in_turn(path, report, default_region, batch_size, dry_run=False)
             return
         header_lines, header = records[0]
         checker = RowChecker(header, Resolver(default_region))
@@ -155,54 +156,49 @@ def _work(jobs, results, path: Path, size: int, checker: RowChecker, batch_size:
     """A worker: for each chunk sent, read and check it, report its rows' numbers and
     references, and on the answer write the rows that are not duplicates."""
     explicit: set[str] = set()  # the file's numbers so far, sent with the answers
-    imported = duplicates = 0
+    written = [0, 0]  # this chunk's (imported, duplicates), reported even if a batch fails
     try:
         with path.open("rb") as handle:
             while (job := jobs.recv()) is not None:
-                start, end = job
-                imported = duplicates = 0
-                while True:
-                    records, stop = read_chunk(handle, start, end, size)
-                    rows: list[Row] = []
-                    rejected = []
-                    for line, values in records:
-                        if not values or checker.blank(values):
-                            continue
-                        row, errors = checker.check(line, values)
-                        if errors:
-                            rejected.append((line, errors))
-                        else:
-                            rows.append(row)
-                    lines = records[-1][0] if records else 0
-                    keys = [(row.number, row.external_ref) for row in rows]
-                    results.send(("checked", start, stop, lines, keys, rejected))
-                    answer = jobs.recv()
-                    if answer is None:
-                        return  # the reader stopped without an answer
-                    if answer[0] != "again":
-                        break
-                    start = answer[1]
+                written = [0, 0]
+                answer, rows = _checked_chunk(jobs, results, handle, checker, *job, size)
+                if answer is None:
+                    return  # the reader stopped without an answer
                 if answer[0] == "write":
                     _, repeated, numbers = answer
                     explicit.update(numbers)
-                    if repeated:
-                        repeated = set(repeated)
-                        rows = [row for i, row in enumerate(rows) if i not in repeated]
+                    repeated = set(repeated)
+                    rows = [row for i, row in enumerate(rows) if i not in repeated]
                     for first in range(0, len(rows), batch_size):
                         if stopped.is_set():
                             break  # another worker failed: write nothing more
-                        done, already = write_batch(
-                            rows[first : first + batch_size], explicit=explicit, reserve_apart=True
-                        )
-                        imported += done
-                        duplicates += already
-                results.send(("written", imported, duplicates))
+                        batch = rows[first : first + batch_size]
+                        done, already = write_batch(batch, explicit=explicit, reserve_apart=True)
+                        written[0] += done
+                        written[1] += already
+                results.send(("written", *written))
     except (EOFError, KeyboardInterrupt):
         pass  # the reader is gone or interrupted: the batch in progress rolls back
     except BaseException as exc:
-        results.send(("failed", imported, duplicates, *_failure(exc)))
+        results.send(("failed", *written, *_failure(exc)))
     finally:
         connections.close_all()
+
+
+def _checked_chunk(jobs, results, handle, checker: RowChecker, start: int, end: int, size: int):
+    """Read and check [start, end), send the rows' keys, and return the reader's answer with the
+    valid rows; read again from where the reader says when the chunk before read past `start`."""
+    while True:
+        records, stop = read_chunk(handle, start, end, size)
+        rejected: list = []
+        rows = list(checker.rows(records, rejected))
+        lines = records[-1][0] if records else 0
+        keys = [(row.number, row.external_ref) for row in rows]
+        results.send(("checked", start, stop, lines, keys, rejected))
+        answer = jobs.recv()
+        if answer is None or answer[0] != "again":
+            return answer, rows
+        start = answer[1]
 
 
 class _Workers:
@@ -245,10 +241,8 @@ class _Workers:
         holding: dict[int, int] = {}  # worker: the chunk it reads or writes
         ends: dict[int, int] = {}  # chunk: where it was cut
         checked: dict[int, tuple[int, tuple]] = {}  # chunk: (worker, its rows' keys), waiting
-        sent = [0] * count  # per worker: how many of `numbered` it was sent
-        numbered: list[str] = []
-        seen_numbers: set[str] = set()
-        seen_refs: set[str] = set()
+        sent = [0] * count  # per worker: how many of the file's numbers it was sent
+        file_keys = FileKeys()
         cut = 0  # chunks cut so far
         turn = 0  # the next chunk in file order
         read_to = start  # where the chunks taken in order end: the next one must begin here
@@ -264,23 +258,14 @@ class _Workers:
             if begin != read_to:  # the chunk before read past this one's beginning
                 answer(worker, ("again", read_to))
                 return
-            repeated = []
-            for i, (number, ref) in enumerate(keys):
-                if (number and number in seen_numbers) or (ref and ref in seen_refs):
-                    repeated.append(i)
-                    continue
-                if number:
-                    seen_numbers.add(number)
-                    numbered.append(number)
-                if ref:
-                    seen_refs.add(ref)
+            repeated = [i for i, (number, ref) in enumerate(keys) if file_keys.repeats(number, ref)]
             report.duplicates += len(repeated)
             report.rejected += [(line_base + line, errors) for line, errors in rejected]
             line_base += chunk_lines
             read_to = stop
             turn += 1
-            answer(worker, ("write", repeated, numbered[sent[worker] :]))
-            sent[worker] = len(numbered)
+            answer(worker, ("write", repeated, file_keys.numbered[sent[worker] :]))
+            sent[worker] = len(file_keys.numbered)
 
         def answer(worker: int, message: tuple) -> None:
             with contextlib.suppress(OSError):  # a worker gone: its end of results says so
