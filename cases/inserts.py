@@ -92,8 +92,8 @@ def _record(instance, fields) -> str:
 
 def insert_case_with_event(case: Case, event: CaseEvent, *, day: dt.date) -> None:
     """Write `case` (numbered from `day`'s sequence) and `event` (for that case). Both
-    instances come back saved: primary keys, the case's number, `event.case`. Run it inside
-    the caller's transaction, which its signal receivers share."""
+    instances come back saved: primary keys, the case's number, `event.case`. One statement,
+    atomic on its own: outside a transaction it commits at once."""
     sql, case_fields, event_fields = _statement()
     params = [day, f"{day:%Y%m%d}", *_values(case, case_fields), _record(event, event_fields)]
     with connection.cursor() as cursor:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -62,6 +63,9 @@ _IMAGE_SIGNATURES = (
 )
 
 
+logger = logging.getLogger(__name__)
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -79,6 +83,24 @@ def _actor_unit(actor: User | None, case: Case | None = None) -> Unit | None:
             if unit.id == case.lead_unit_id:
                 return unit
     return units[0] if units else None
+
+
+def _outside_transaction() -> bool:
+    return connection.get_autocommit() and not connection.in_atomic_block
+
+
+def _tell_after_commit(event: CaseEvent) -> None:
+    """Send `case_event_recorded` for an event already committed. A receiver that fails can no
+    longer undo it, and must not turn a stored case into an error for the person filing it
+    (they would file it again): its failure is logged."""
+    for receiver, result in case_event_recorded.send_robust(sender=CaseEvent, event=event):
+        if isinstance(result, Exception):
+            logger.error(
+                "case %s: receiver %s failed after commit",
+                event.case.number,
+                getattr(receiver, "__qualname__", receiver),
+                exc_info=result,
+            )
 
 
 def _record(case: Case, action: str, actor: User | None, **details) -> CaseEvent:
@@ -262,6 +284,8 @@ def case_create(
     Operators record cases for callers (they become the first receiver); residents file their
     own (they become the reporter). Returns the case and its access code, shown only once.
     Raises DomainValidationError with field messages for any bad input; writes nothing then.
+    On PostgreSQL, without attachments and outside a transaction, the case and its event are
+    one statement that commits at once, and the receivers hear of it after (cases.signals).
     """
     if channel not in CHANNELS:
         raise DomainValidationError(
@@ -310,43 +334,47 @@ def case_create(
     if is_staff_intake:
         centre_units = roles.units_of(actor, roles.CENTRE_ROLES)
         first_receiver_unit = centre_units[0] if centre_units else None
+    case = Case(
+        channel=channel,
+        kind=kind,
+        urgency=urgency
+        or (category.default_urgency if category.default_urgency in URGENCIES else Urgency.GENERAL),
+        category=category,
+        title=title,
+        description=description,
+        address=address,
+        lat=lat_d,
+        lng=lng_d,
+        region=region,
+        reporter=actor if (actor is not None and not is_staff_intake) else None,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+        reporter_email=reporter_email,
+        anonymous=anonymous,
+        access_code_hash=access_code_hash(code),
+        status=Status.RECEIVED,
+        first_receiver=actor if is_staff_intake else None,
+        first_receiver_unit=first_receiver_unit,
+        received_at=received_at,
+    )
+    event = _event(
+        case,
+        "create",
+        actor,
+        to_status=Status.RECEIVED,
+        data={"channel": channel},
+        at=received_at,
+    )
+    day = calendar.local_date(received_at)
+    if inserts.supported() and not attachments and _outside_transaction():
+        # The number, the case and its event are one statement, atomic on its own: it commits
+        # at once, and the day's counter (every intake in the city queues on that row) is
+        # locked only while PostgreSQL runs it, not across the round trips to the receivers
+        # and to COMMIT. The receivers hear of the case once it is stored.
+        inserts.insert_case_with_event(case, event, day=day)
+        _tell_after_commit(event)
+        return CaseCreated(case=case, access_code=code)
     with transaction.atomic():
-        case = Case(
-            channel=channel,
-            kind=kind,
-            urgency=urgency
-            or (
-                category.default_urgency
-                if category.default_urgency in URGENCIES
-                else Urgency.GENERAL
-            ),
-            category=category,
-            title=title,
-            description=description,
-            address=address,
-            lat=lat_d,
-            lng=lng_d,
-            region=region,
-            reporter=actor if (actor is not None and not is_staff_intake) else None,
-            reporter_name=reporter_name,
-            reporter_phone=reporter_phone,
-            reporter_email=reporter_email,
-            anonymous=anonymous,
-            access_code_hash=access_code_hash(code),
-            status=Status.RECEIVED,
-            first_receiver=actor if is_staff_intake else None,
-            first_receiver_unit=first_receiver_unit,
-            received_at=received_at,
-        )
-        event = _event(
-            case,
-            "create",
-            actor,
-            to_status=Status.RECEIVED,
-            data={"channel": channel},
-            at=received_at,
-        )
-        day = calendar.local_date(received_at)
         if inserts.supported():
             inserts.insert_case_with_event(case, event, day=day)  # one round trip
         else:

@@ -195,6 +195,16 @@ def test_a_future_matching_case_is_linked_automatically(world, month):
     assert links.filter(case=matching).count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_case_filed_outside_a_transaction_is_linked_after_it_commits(world, month):
+    """On PostgreSQL a new case without attachments commits in one statement before the
+    receivers run (cases.signals); the link is then written in its own transaction."""
+    theme = _theme(world, month)
+    matching, _code = file_case(world, title="路面塌陷", description="景山前街路面塌陷。")
+    assert ThemeCase.objects.filter(theme=theme, case=matching, how=ThemeCase.How.AUTO).exists()
+
+
 def test_catch_up_links_cases_that_came_without_the_signal(world, month):
     theme = _theme(world, month)
     case, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
