@@ -1,4 +1,5 @@
-"""Links each new case to the active themes it matches, in the creating transaction.
+"""Links each new case to the active themes it matches, in the creating transaction (or right
+after it commits, for a case stored by its one statement: see cases/signals.py).
 
 Listens to cases.signals.case_event_recorded (cases never imports themes). Cases written by
 bulk paths without the signal are caught by the daily task themes.tasks.link_theme_cases."""

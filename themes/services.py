@@ -413,8 +413,9 @@ def forget_active_themes() -> None:
 
 def theme_link_new_case(*, case: Case) -> list[int]:
     """Link a new case to every active theme it matches (idempotent). Called on case creation
-    (themes.receivers) inside the creating transaction; returns the theme ids. Costs nothing
-    in the database unless a theme matches (the themes are cached)."""
+    (themes.receivers) inside the creating transaction, or just after it committed (see
+    cases/signals.py); returns the theme ids. Costs nothing in the database unless a theme
+    matches (the themes are cached)."""
     if case.channel == Channel.PROACTIVE:
         return []
     themes = active_themes()
