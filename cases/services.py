@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -83,10 +83,6 @@ def _actor_unit(actor: User | None, case: Case | None = None) -> Unit | None:
             if unit.id == case.lead_unit_id:
                 return unit
     return units[0] if units else None
-
-
-def _outside_transaction() -> bool:
-    return connection.get_autocommit() and not connection.in_atomic_block
 
 
 def _tell_after_commit(event: CaseEvent) -> None:
@@ -366,7 +362,8 @@ def case_create(
         at=received_at,
     )
     day = calendar.local_date(received_at)
-    if inserts.supported() and not attachments and _outside_transaction():
+    # Autocommit is off inside any atomic block (the caller's, or a test's).
+    if inserts.supported() and not attachments and transaction.get_autocommit():
         # The number, the case and its event are one statement, atomic on its own: it commits
         # at once, and the day's counter (every intake in the city queues on that row) is
         # locked only while PostgreSQL runs it, not across the round trips to the receivers
