@@ -3,9 +3,9 @@
     python -m bench.intake_bench --cases 20000 [--clients 8] [--workers 4] [--seconds 240]
                                  [--rounds 5]
 
-One gunicorn (sync workers, civic's settings plus the floor view: bench/server/) on loopback;
-`--clients` threads, each with its own HTTP session, POST the same JSON case bodies to
-`/bench/floor/` (parse JSON, one INSERT, answer 201) and to `/api/v1/cases/` (civic's public
+One gunicorn (sync workers, `--preload` as deployed, civic's settings plus the floor view:
+bench/server/) on loopback; `--clients` threads, each with its own HTTP session, POST the same
+JSON case bodies to `/bench/floor/` (parse JSON, one INSERT, answer 201) and to `/api/v1/cases/` (civic's public
 intake: validation, category and region checks, number from the daily sequence, access code,
 the audit event, theme matching, notices), in alternating rounds so that both see the same
 spells of this shared machine; each round starts once autovacuum is idle. Each path is bounded
@@ -190,7 +190,8 @@ def gunicorn(app: str, *, cwd, env: dict, python: str = sys.executable, workers:
     """A gunicorn on a free loopback port; yields its base URL; always stopped."""
     port = _free_port()
     command = [python, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", str(workers), "--log-level", "warning", "--timeout", "60"]
+    # --preload, as docs/operations.md deploys civic: the workers share the start-up's memory.
+    command += ["--workers", str(workers), "--preload", "--log-level", "warning", "--timeout", "60"]
     server = subprocess.Popen(
         command,
         cwd=cwd,

@@ -3,7 +3,7 @@
     bash bench/peer/setup.sh   # once: django-helpdesk in its own virtualenv (bench/.peer-venv)
     python -m bench.peer_bench --cases 5000
 
-Both run under gunicorn with the same worker count on loopback, against the same PostgreSQL
+Both run under gunicorn (`--preload`) with the same worker count on loopback, against the same PostgreSQL
 server (the peer in its own database, civic_peer), with the same client harness: `--clients`
 threads, each with its own session. civic: JSON to `POST /api/v1/cases/` (validation, number,
 access code, deadlines policy, audit event, theme matching, notices). django-helpdesk: its public

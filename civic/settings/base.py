@@ -99,6 +99,9 @@ DATABASES["default"].setdefault(
     "CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0 if _SQLITE else 60)
 )
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", not _SQLITE)
+# The intake statement is prepared on the server once per connection (cases.inserts): half of
+# PostgreSQL's time per new case. Turn off behind PgBouncer in transaction mode before 1.21.
+INTAKE_PREPARED = env.bool("INTAKE_PREPARED", default=True)
 if _SQLITE:
     # WAL + a busy timeout let the web process and the Celery worker share the file.
     DATABASES["default"]["OPTIONS"] = {

@@ -98,6 +98,45 @@ def test_one_statement_intake_keeps_within_psycopgs_statement_cache():
     assert sql.count("%s") <= inserts.CACHED_PARAMETERS
 
 
+@pytest.mark.postgres
+def test_one_statement_intake_prepares_values_as_django_does(world):
+    """Values of the plain field classes skip Django's two calls per value; every column must
+    still come out as Django's own `pre_save` + `get_db_prep_save` prepares it, keys typed as
+    their bigint columns (a plain int is typed by its size, and each new combination of
+    parameter types prepares the statement again)."""
+    from psycopg.types.json import Jsonb
+    from psycopg.types.numeric import Int8
+
+    from cases import inserts
+
+    def plain(value):
+        return value.obj if isinstance(value, Jsonb) else value
+
+    _, case_columns, event_columns = inserts._statement()
+    case = Case(
+        channel="hotline", kind="complaint", category=world.department_category,
+        title="路灯不亮", description="坏了一周", address="多福巷1号", lat="39.900001",
+        lng=None, region=world.community, reporter=world.resident, reporter_name="张三",
+        first_receiver_unit=None, anonymous=False, access_code_hash="x" * 64,
+        received_at=timezone.now(), reopen_count=0,
+    )  # fmt: skip
+    event = services._event(case, "create", world.operator, to_status="received", data={"a": 1})
+    for instance, columns in ((case, case_columns), (event, event_columns)):
+        got = inserts._values(instance, columns)
+        expected = [
+            c.field.get_db_prep_save(c.field.pre_save(instance, True), connection) for c in columns
+        ]
+        for column, ours, djangos in zip(columns, got, expected, strict=True):
+            if column.attname == "updated_at":  # auto_now: the time of each call
+                continue
+            assert plain(ours) == plain(djangos), column.attname
+            if djangos is not None and column.attname.endswith("_id"):
+                assert type(ours) is Int8, column.attname
+            elif djangos is not None and not column.attname.endswith("_id"):
+                assert type(ours) is type(djangos), column.attname
+    assert sum(c.plain is not None for c in case_columns) > 20  # the plan is in use
+
+
 def test_access_code_is_stored_hashed_and_checked(world):
     case, code = file_case(world)
     assert code not in case.access_code_hash

@@ -1,0 +1,124 @@
+"""civic as deployed: `gunicorn civic.wsgi --preload` (docs/operations.md).
+
+With --preload the master imports civic once and forks its workers: whatever start-up opened
+(a database connection, above all) would be shared by every worker, which corrupts the
+protocol as soon as two of them use it at once. Start-up must therefore open nothing, and
+concurrent intake through several preloaded workers must come out whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from cases.models import Case, CaseEvent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_start_up_opens_no_database_connection_and_no_cache():
+    """What the master process holds after `import civic.wsgi`, before it forks."""
+    probe = (
+        "import civic.wsgi\n"
+        "from django.core.cache import caches\n"
+        "from django.db import connections\n"
+        "print([c.alias for c in connections.all() if c.connection is not None],"
+        " len(caches.all(initialized_only=True)))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "civic.settings.base", "LOG_LEVEL": "ERROR"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "[] 0"
+
+
+def _post_case(base: str, category: int, region: int, i: int) -> tuple[int, dict]:
+    body = {
+        "kind": "complaint",
+        "category": category,
+        "region": region,
+        "title": f"路灯不亮 {i}",
+        "description": "小区门口路灯坏了一周。",
+        "reporter_name": "张三",
+        "reporter_phone": "13812345678",
+    }
+    request = urllib.request.Request(
+        f"{base}/api/v1/cases/",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_preloaded_workers_take_concurrent_intake(world):
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civic.settings.base",
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "THROTTLE_INTAKE": "100000/min",
+        "THROTTLE_ANON": "100000/min",
+        "CELERY_BROKER_URL": "memory://",
+        "LOG_LEVEL": "ERROR",
+    }
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "civic.wsgi", "--preload", "--workers", "3",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    answers: list[tuple[int, dict]] = []
+    lock = threading.Lock()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+
+        def client(first: int) -> None:
+            for i in range(first, first + 15):
+                answer = _post_case(base, world.department_category.pk, world.community.pk, i)
+                with lock:
+                    answers.append(answer)
+
+        threads = [threading.Thread(target=client, args=(n * 100,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    assert [status for status, _ in answers] == [201] * 90
+    numbers = {body["number"] for _, body in answers}
+    assert len(numbers) == 90
+    assert set(Case.objects.values_list("number", flat=True)) == numbers
+    assert CaseEvent.objects.filter(action="create").count() == 90
