@@ -1,5 +1,6 @@
 """The state machine through the services: every transition, every illegal move, the audit."""
 
+import contextlib
 import datetime as dt
 import re
 import threading
@@ -100,10 +101,10 @@ def test_one_statement_intake_keeps_within_psycopgs_statement_cache():
 
 @pytest.mark.postgres
 def test_one_statement_intake_prepares_values_as_django_does(world):
-    """Values of the plain field classes skip Django's two calls per value; every column must
-    still come out as Django's own `pre_save` + `get_db_prep_save` prepares it, keys typed as
+    """Values that Django's `pre_save` + `get_db_prep_save` hand back unchanged (or typed) skip
+    those calls; every column must still come out as Django prepares it, and keys typed as
     their bigint columns (a plain int is typed by its size, and each new combination of
-    parameter types prepares the statement again)."""
+    parameter types prepares the statement again). A naive time still goes Django's way."""
     from psycopg.types.json import Jsonb
     from psycopg.types.numeric import Int8
 
@@ -112,29 +113,44 @@ def test_one_statement_intake_prepares_values_as_django_does(world):
     def plain(value):
         return value.obj if isinstance(value, Jsonb) else value
 
+    def compare(instance, columns) -> list:
+        # Django warns about the naive time on both paths.
+        warned = pytest.warns(RuntimeWarning) if instance is case else contextlib.nullcontext()
+        with warned:
+            ours = inserts._values(instance, columns, connection)
+        warned = pytest.warns(RuntimeWarning) if instance is case else contextlib.nullcontext()
+        with warned:
+            djangos = [
+                c.field.get_db_prep_save(c.field.pre_save(instance, True), connection)
+                for c in columns
+            ]
+        for column, mine, theirs in zip(columns, ours, djangos, strict=True):
+            if column.attname == "updated_at":  # auto_now: the time of each call
+                continue
+            assert plain(mine) == plain(theirs), column.attname
+            if theirs is None:
+                assert mine is None, column.attname
+            elif column.attname.endswith("_id"):
+                assert type(mine) is Int8, column.attname
+            else:
+                assert type(mine) is type(theirs), column.attname
+        return ours
+
     _, case_columns, event_columns = inserts._statement()
     case = Case(
         channel="hotline", kind="complaint", category=world.department_category,
         title="路灯不亮", description="坏了一周", address="多福巷1号", lat="39.900001",
         lng=None, region=world.community, reporter=world.resident, reporter_name="张三",
         first_receiver_unit=None, anonymous=False, access_code_hash="x" * 64,
-        received_at=timezone.now(), reopen_count=0,
+        received_at=timezone.now(), reopen_count=0, handle_due_at=timezone.now(),
+        contacted_at=dt.datetime(2026, 11, 23, 9, 0),  # naive
     )  # fmt: skip
     event = services._event(case, "create", world.operator, to_status="received", data={"a": 1})
-    for instance, columns in ((case, case_columns), (event, event_columns)):
-        got = inserts._values(instance, columns)
-        expected = [
-            c.field.get_db_prep_save(c.field.pre_save(instance, True), connection) for c in columns
-        ]
-        for column, ours, djangos in zip(columns, got, expected, strict=True):
-            if column.attname == "updated_at":  # auto_now: the time of each call
-                continue
-            assert plain(ours) == plain(djangos), column.attname
-            if djangos is not None and column.attname.endswith("_id"):
-                assert type(ours) is Int8, column.attname
-            elif djangos is not None and not column.attname.endswith("_id"):
-                assert type(ours) is type(djangos), column.attname
-    assert sum(c.plain is not None for c in case_columns) > 20  # the plan is in use
+    values = compare(case, case_columns)
+    compare(event, event_columns)
+    names = [c.attname for c in case_columns]
+    assert timezone.is_aware(values[names.index("contacted_at")])
+    assert sum(c.plain is not None for c in case_columns) > 30  # the plan is in use
 
 
 def test_access_code_is_stored_hashed_and_checked(world):
