@@ -90,13 +90,17 @@ def _reset_caches():
     from django.core.cache import cache
 
     from civic import catalogue
+    from themes.services import forget_active_themes
 
-    # The catalogue outlives a test's rolled-back rows (and SQLite reuses their ids).
+    # The catalogue and the active themes outlive a test's rolled-back rows (and SQLite reuses
+    # their ids).
     cache.clear()
     catalogue.clear_cache()
+    forget_active_themes()
     yield
     cache.clear()
     catalogue.clear_cache()
+    forget_active_themes()
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ cannot both win (DESIGN §6a).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
@@ -391,24 +391,31 @@ def _active_themes():
     return Theme.objects.filter(status=Theme.Status.ACTIVE).select_related("region", "category")
 
 
-ACTIVE_THEMES_KEY = "themes:active"
 ACTIVE_THEMES_SECONDS = 60
+# (when read, the themes): this process's copy. Not Django's cache: every intake asks, and
+# with a shared cache (Redis) each ask was a round trip to it.
+_active: tuple[float, list[Theme]] | None = None
 
 
 def active_themes() -> list[Theme]:
-    """The active themes, cached for a minute: every intake asks, themes change rarely. A change
-    clears this process's copy at once; other processes follow within the minute, and the daily
-    catch-up (theme_link_matching) links whatever a stale copy missed."""
-    themes = cache.get(ACTIVE_THEMES_KEY)
-    if themes is None:
-        with transaction.atomic():  # a savepoint: a failed read never breaks the intake
-            themes = list(_active_themes())
-        cache.set(ACTIVE_THEMES_KEY, themes, ACTIVE_THEMES_SECONDS)
+    """The active themes, kept for a minute in this process: every intake asks, themes change
+    rarely. A change clears this process's copy at once; other processes follow within the
+    minute, and the daily catch-up (theme_link_matching) links whatever a stale copy missed.
+    The instances are shared between requests: read them, never change them."""
+    global _active
+    now = time.monotonic()
+    held = _active
+    if held is not None and now - held[0] < ACTIVE_THEMES_SECONDS:
+        return held[1]
+    with transaction.atomic():  # a savepoint: a failed read never breaks the intake
+        themes = list(_active_themes())
+    _active = (now, themes)
     return themes
 
 
 def forget_active_themes() -> None:
-    cache.delete(ACTIVE_THEMES_KEY)
+    global _active
+    _active = None
 
 
 def theme_link_new_case(*, case: Case) -> list[int]:

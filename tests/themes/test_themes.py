@@ -348,6 +348,27 @@ def test_intake_survives_a_failing_theme_link(world, month, monkeypatch):
     assert case.pk and not ThemeCase.objects.filter(case=case).exists()
 
 
+def test_another_process_sees_a_new_theme_within_the_minute(world, month, monkeypatch):
+    """Each process keeps the active themes for ACTIVE_THEMES_SECONDS; a change made by
+    another process (here: the theme's forget is undone, as if it ran elsewhere) is seen
+    when that copy expires, and the daily catch-up links what came in meanwhile."""
+    import time
+
+    from themes.services import ACTIVE_THEMES_SECONDS, active_themes
+
+    assert active_themes() == []
+    monkeypatch.setattr(services, "forget_active_themes", lambda: None)
+    theme = _theme(world, month)
+    early, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
+    assert not ThemeCase.objects.filter(case=early).exists()  # this process's copy: no theme
+    later = time.monotonic() + ACTIVE_THEMES_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    late, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
+    assert ThemeCase.objects.filter(case=late, theme=theme).exists()
+    assert services.theme_link_matching(theme=theme) == 1  # the catch-up takes the early one
+    assert ThemeCase.objects.filter(case=early, theme=theme).exists()
+
+
 def test_a_theme_activated_after_intake_was_cached_takes_the_next_cases(world, month):
     from themes.services import active_themes
 
