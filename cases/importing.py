@@ -26,7 +26,7 @@ import csv
 import datetime as dt
 import functools
 import io
-import json
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -457,69 +457,32 @@ def _assign_numbers(rows: list[Row], explicit: set[str]) -> None:
             row.number = number
 
 
-def copy_text(value) -> str:
-    """One value in COPY's text format: NULL as \\N; backslash, tab, newline and carriage
-    return escaped in text."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        if "\\" in value:
-            value = value.replace("\\", "\\\\")
-        if "\t" in value:
-            value = value.replace("\t", "\\t")
-        if "\n" in value:
-            value = value.replace("\n", "\\n")
-        if "\r" in value:
-            value = value.replace("\r", "\\r")
-        return value
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return copy_text(json.dumps(value))
-    return str(value)
-
-
-def _nullable(convert):
-    return lambda value: "\\N" if value is None else convert(value)
-
-
-def _text_format(field):
-    """The COPY text formatter for a field's values: codes from a field's choices (validated
-    before) need no escaping; free text does."""
-    kind = field.get_internal_type()
-    if kind == "DateTimeField":
-        return _nullable(dt.datetime.isoformat)
-    if kind == "BooleanField":
-        return lambda value: "t" if value else "f"
-    if field.choices and kind == "CharField":
-        return str
-    if kind in ("CharField", "TextField", "JSONField"):
-        return copy_text
-    return _nullable(str)  # numbers and keys
+def _copy_type(field) -> str:
+    """The PostgreSQL type psycopg dumps a field's values as, in binary COPY: the column's own
+    type without its modifier (varchar(20) and text travel alike)."""
+    name = re.sub(r"\(.*\)", "", field.db_type(connection)).strip()
+    return "text" if name == "varchar" else name
 
 
 class _CopyTemplate:
-    """A model's columns for COPY and a line of its defaults: each row copies the line and sets
-    what it has (no model instances, no per-row merging of 40-odd defaults). Lines are formatted
-    here rather than by psycopg's `write_row`, which looks up a dumper for each of the 45
-    values of every row (22 µs a row, a third of the importer's own time)."""
+    """A model's columns for a binary COPY and a row of its defaults: each row copies the
+    defaults and sets what it has (no model instances, no per-row merging of 40-odd defaults).
+    psycopg writes the rows with one dumper per column, fixed once by `set_types`, in C: no
+    value is formatted as text in Python, and PostgreSQL parses no text for keys, numbers and
+    times (stop 23, 5,000 cases: 10.7 -> 3-4 µs of Python a row, PostgreSQL 18-22 -> 14-18)."""
 
     def __init__(self, model, *, with_pk: bool):
         self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.index = {f.attname: i for i, f in enumerate(self.fields)}
-        self.line = [copy_text(None if f.primary_key else f.get_default()) for f in self.fields]
-        self.formats = [_text_format(f) for f in self.fields]
+        self.row = [None if f.primary_key else f.get_default() for f in self.fields]
+        self.types = [_copy_type(f) for f in self.fields]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
-        self.sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
+        self.sql = f"COPY {model._meta.db_table} ({columns}) FROM STDIN (FORMAT BINARY)"
 
     def positions(self, *names: str) -> list[int]:
         return [self.index[name] for name in names]
 
 
-# Last among CASE_COLUMNS: COPY formats a row's received time once for the first two.
-TIME_COLUMNS = ("received_at", "closed_at", "updated_at")
 CASE_COLUMNS = (
     "id",
     "number",
@@ -541,7 +504,9 @@ CASE_COLUMNS = (
     "access_code_hash",
     "status",
     "outcome",
-    *TIME_COLUMNS,
+    "received_at",
+    "closed_at",
+    "updated_at",
 )
 EVENT_COLUMNS = ("case_id", "to_status", "data")  # at and action: the batch's, the same for all
 
@@ -641,60 +606,40 @@ def _copy_rows(rows: list[Row], now: dt.datetime) -> None:
         )
         ids = [r[0] for r in cursor.fetchall()]
     cases, events = _templates()
-    # Each row's received time is formatted once, for received_at, closed_at (when
-    # _case_values sets it: the same time) and its event; the batch's time once.
-    case_at = cases.positions(*CASE_COLUMNS[: -len(TIME_COLUMNS)])
-    received_at, closed_at, updated_at = cases.positions(*TIME_COLUMNS)
-    case_format = [cases.formats[position] for position in case_at]
-    now_text = copy_text(now)
-    case_line = cases.line.copy()
-    case_line[updated_at] = now_text
+    case_at = cases.positions(*CASE_COLUMNS)
     event_at = events.positions(*EVENT_COLUMNS)
-    event_line = events.line.copy()
-    event_line[events.index["at"]] = now_text
-    event_line[events.index["action"]] = "import"
-    received_texts: list[str] = []
+    event_row = events.row.copy()
+    event_row[events.index["at"]] = now
+    event_row[events.index["action"]] = "import"
 
-    def case_lines():
+    def case_rows():
         for row, pk in zip(rows, ids, strict=True):
-            line = case_line.copy()
-            values = (pk, *_case_values(row, now))
-            # Not strict: the time columns at the end are set below.
-            for position, format_, value in zip(case_at, case_format, values, strict=False):
-                line[position] = format_(value)
-            received = row.received_at.isoformat()
-            received_texts.append(received)
-            line[received_at] = received
-            line[closed_at] = "\\N" if values[-2] is None else received  # [-2]: closed_at
-            yield "\t".join(line)
+            values = cases.row.copy()
+            for position, value in zip(case_at, (pk, *_case_values(row, now)), strict=True):
+                values[position] = value
+            yield values
 
-    def event_lines():
-        for row, pk, received in zip(rows, ids, received_texts, strict=True):
-            line = event_line.copy()
-            # json.dumps's own output for {"received_at": …}: an ISO time needs no escaping.
-            data = f'{{"received_at": "{received}"}}'
-            for position, value in zip(event_at, (str(pk), row.status, data), strict=True):
-                line[position] = value
-            yield "\t".join(line)
+    def event_rows():
+        for row, pk in zip(rows, ids, strict=True):
+            values = event_row.copy()
+            data = {"received_at": row.received_at.isoformat()}
+            for position, value in zip(event_at, (pk, row.status, data), strict=True):
+                values[position] = value
+            yield values
 
-    _copy(cases, case_lines())
-    _copy(events, event_lines())
+    _copy(cases, case_rows())
+    _copy(events, event_rows())
 
 
-def _copy(template: _CopyTemplate, lines: Iterable[str], chunk: int = 500) -> None:
+def _copy(template: _CopyTemplate, rows: Iterable[list]) -> None:
     # The queued writer sends from a thread: the server inserts (and updates its indexes)
-    # while this process formats the next lines.
+    # while this process builds the next rows.
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(template.sql, writer=QueuedLibpqWriter(raw)) as copy:
-            batch: list[str] = []
-            for line in lines:
-                batch.append(line)
-                if len(batch) >= chunk:
-                    copy.write("\n".join(batch) + "\n")
-                    batch = []
-            if batch:
-                copy.write("\n".join(batch) + "\n")
+            copy.set_types(template.types)
+            for row in rows:
+                copy.write_row(row)
 
 
 def _create_cases_and_events(rows: list[Row], now: dt.datetime) -> None:

@@ -198,13 +198,13 @@ def test_quoted_fields_may_span_lines_and_hold_tabs_and_backslashes(world, tmp_p
     description = '第一段\n第二段\t带制表符 C:\\路径 "引号"\r\n第三段'
     path = write_csv(tmp_path / "cases.csv", [row(world, description=description)])
     call_command("import_cases", str(path))
-    # Stored exactly as written (COPY's text format escapes these), the ends trimmed.
+    # Stored exactly as written (whatever a COPY format does with these), the ends trimmed.
     assert Case.objects.get().description == description
 
 
 @pytest.mark.postgres  # elsewhere both imports take the ORM path
 def test_the_copy_and_orm_writers_store_the_same_cases(world, tmp_path, monkeypatch):
-    """On PostgreSQL batches go through COPY (text lines built by the importer), elsewhere
+    """On PostgreSQL batches go through a binary COPY (rows built by the importer), elsewhere
     through bulk_create; both must store the same values."""
     from cases import importing
 
