@@ -69,6 +69,21 @@ def _post_case(base: str, category: int, region: int, i: int) -> tuple[int, dict
         return response.status, json.loads(response.read())
 
 
+def _wait_for_their_sessions_to_end(seconds: float = 15) -> None:
+    """The workers' database sessions end a moment after the workers: the test database is
+    dropped at the end of the run, which fails while another session still uses it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.1)
+
+
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
@@ -117,6 +132,7 @@ def test_preloaded_workers_take_concurrent_intake(world):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        _wait_for_their_sessions_to_end()
     assert [status for status, _ in answers] == [201] * 90
     numbers = {body["number"] for _, body in answers}
     assert len(numbers) == 90
