@@ -14,7 +14,6 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.ops.servers import case_body, free_port, wait_until_listening
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -41,12 +42,6 @@ print(leaf.pk, community.pk)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _pg_bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
     if not found:
@@ -60,7 +55,7 @@ class PrivateCluster:
     def __init__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="civic-faults-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         if self.as_user:
             shutil.chown(self.dir, "postgres")
@@ -121,17 +116,7 @@ def _env(cluster: PrivateCluster) -> dict:
 
 
 def _post_case(port: int, category: int, region: int, i: int) -> tuple[int, dict | None]:
-    body = json.dumps(
-        {
-            "kind": "complaint",
-            "category": category,
-            "region": region,
-            "title": f"路灯不亮 {i}",
-            "description": "小区门口路灯坏了一周。",
-            "reporter_name": "张三",
-            "reporter_phone": "13812345678",
-        }
-    ).encode()
+    body = case_body(category, region, i)
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/cases/",
         data=body,
@@ -158,7 +143,7 @@ def test_postgres_restart_under_load_gives_clean_503s_and_no_partial_cases(clust
     )  # fmt: skip
     category, region = (int(x) for x in seeded.stdout.split()[-2:])
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
         env=env,
@@ -183,12 +168,7 @@ def test_postgres_restart_under_load_gives_clean_503s_and_no_partial_cases(clust
             i += 1
 
     try:
-        for _ in range(100):  # wait for the server
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_listening(port)
         done = threading.Event()
         threads = [threading.Thread(target=client, args=(w, done)) for w in range(4)]
         for t in threads:

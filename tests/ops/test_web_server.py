@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -23,14 +22,9 @@ import pytest
 from django.db import connection
 
 from cases.models import Case, CaseEvent
+from tests.ops.servers import case_body, free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_start_up_opens_no_database_connection_and_no_cache():
@@ -51,18 +45,9 @@ def test_start_up_opens_no_database_connection_and_no_cache():
 
 
 def _post_case(base: str, category: int, region: int, i: int) -> tuple[int, dict]:
-    body = {
-        "kind": "complaint",
-        "category": category,
-        "region": region,
-        "title": f"路灯不亮 {i}",
-        "description": "小区门口路灯坏了一周。",
-        "reporter_name": "张三",
-        "reporter_phone": "13812345678",
-    }
     request = urllib.request.Request(
         f"{base}/api/v1/cases/",
-        data=json.dumps(body).encode(),
+        data=case_body(category, region, i),
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -101,7 +86,7 @@ def test_preloaded_workers_take_concurrent_intake(world):
         "CELERY_BROKER_URL": "memory://",
         "LOG_LEVEL": "ERROR",
     }
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "civic.wsgi", "--preload", "--workers", "3",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
@@ -111,12 +96,7 @@ def test_preloaded_workers_take_concurrent_intake(world):
     lock = threading.Lock()
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_listening(port)
 
         def client(first: int) -> None:
             for i in range(first, first + 15):
