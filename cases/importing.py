@@ -468,8 +468,10 @@ class _CopyTemplate:
     """A model's columns for a binary COPY and a row of its defaults: each row copies the
     defaults and sets what it has (no model instances, no per-row merging of 40-odd defaults).
     psycopg writes the rows with one dumper per column, fixed once by `set_types`, in C: no
-    value is formatted as text in Python, and PostgreSQL parses no text for keys, numbers and
-    times (stop 23, 5,000 cases: 10.7 -> 3-4 µs of Python a row, PostgreSQL 18-22 -> 14-18)."""
+    value is formatted or escaped as text in Python, and PostgreSQL parses no text for keys,
+    numbers and times. Stop 23, 5,000 cases into an index-less copy of the table: 10.7 -> 3-4
+    µs of Python a row, PostgreSQL 18-22 -> 14-18; in a real batch (indexes, events) about 1
+    and 2 µs less a row."""
 
     def __init__(self, model, *, with_pk: bool):
         self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
