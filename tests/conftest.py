@@ -106,6 +106,7 @@ def _reset_caches():
 @pytest.fixture
 def browser_page(live_server):
     """A Playwright page on Debian's chromium (never a downloaded browser)."""
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -131,6 +132,10 @@ def browser_page(live_server):
         finally:
             context.close()
             browser.close()
+            # Rows the test made while Playwright ran went through a connection that only this
+            # context sees: closed here, or it would outlive the run and keep the test
+            # database from being dropped.
+            connections.close_all()
 
 
 @pytest.fixture
