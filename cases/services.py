@@ -52,6 +52,8 @@ from .models import (
 from .signals import case_event_recorded
 
 ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+# 32 letters: a random byte's low five bits pick one uniformly (_new_access_code).
+assert len(ACCESS_CODE_ALPHABET) == 32
 ACCESS_CODE_LENGTH = 8
 ALLOWED_ATTACHMENT_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
 _IMAGE_SIGNATURES = (
@@ -194,8 +196,7 @@ def access_code_matches(case: Case, code: str) -> bool:
 
 def _new_access_code() -> str:
     # One read of the system's randomness for the whole code (secrets.choice reads once per
-    # character); the alphabet has 32 letters, so each byte's low five bits pick one uniformly.
-    assert len(ACCESS_CODE_ALPHABET) == 32
+    # character); each byte's low five bits pick one of the 32 letters uniformly.
     return "".join(ACCESS_CODE_ALPHABET[b & 31] for b in secrets.token_bytes(ACCESS_CODE_LENGTH))
 
 

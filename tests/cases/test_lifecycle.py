@@ -153,6 +153,19 @@ def test_one_statement_intake_prepares_values_as_django_does(world):
     assert sum(c.plain is not None for c in case_columns) > 30  # the plan is in use
 
 
+def test_access_codes_use_every_letter_of_the_alphabet_evenly():
+    """Eight letters from the 32 without look-alikes; each equally likely (a skewed or
+    missing letter would make codes easier to guess)."""
+    from collections import Counter
+
+    codes = [services._new_access_code() for _ in range(4000)]
+    assert all(len(c) == services.ACCESS_CODE_LENGTH for c in codes)
+    letters = Counter("".join(codes))
+    assert set(letters) == set(services.ACCESS_CODE_ALPHABET)
+    expected = 4000 * 8 / 32  # 1,000 of each; the bounds are 6 standard deviations out
+    assert all(abs(n - expected) < 6 * (expected * 31 / 32) ** 0.5 for n in letters.values())
+
+
 def test_access_code_is_stored_hashed_and_checked(world):
     case, code = file_case(world)
     assert code not in case.access_code_hash
