@@ -23,6 +23,8 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
+    # send_task goes to the real broker on purpose: the warning that eager mode skips it is expected
+    pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored"),
 ]
 
 
