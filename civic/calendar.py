@@ -27,19 +27,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from civic.memo import Memo
+
 logger = logging.getLogger(__name__)
 
 # Other processes see an administrator's edit after at most this long.
 CACHE_SECONDS = 300
-_cache: dict[int, tuple[float, dict[dt.date, bool] | None]] = {}
-_lock = threading.Lock()
+_years = Memo(CACHE_SECONDS)  # year -> {date: is_workday}, or None (no rows: fallback)
 _warned: set[int] = set()
 
 
@@ -49,29 +48,25 @@ def local_date(at: dt.datetime) -> dt.date:
 
 def _year(year: int) -> dict[dt.date, bool] | None:
     """{date: is_workday} for a year, or None when the year has no rows (fallback)."""
-    with _lock:
-        hit = _cache.get(year)
-        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-            return hit[1]
+    return _years.get(year, _load_year, year)
+
+
+def _load_year(year: int) -> dict[dt.date, bool] | None:
     from civic.models import CalendarDay
 
     rows = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday"))
-    value = rows or None
-    with _lock:
-        _cache[year] = (time.monotonic(), value)
-    if value is None and year not in _warned:
+    if not rows and year not in _warned:
         _warned.add(year)
         logger.warning(
             "Working calendar has no days for %s: falling back to Monday-Friday. "
             "Enter the State Council's schedule in the admin (Calendar days).",
             year,
         )
-    return value
+    return rows or None
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _years.clear()
 
 
 @receiver(post_save, sender="civic.CalendarDay")

@@ -13,11 +13,10 @@ The instances are shared between requests: read them, never change them.
 
 from __future__ import annotations
 
-import threading
-import time
-
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+
+from civic.memo import Memo
 
 # Other processes see an administrator's edit after at most this long.
 CACHE_SECONDS = 60
@@ -25,30 +24,17 @@ CACHE_SECONDS = 60
 # bug, so the oldest half is dropped.
 MAX_ENTRIES = 20_000
 
-_clock = time.monotonic
-_lock = threading.Lock()
-_entries: dict[tuple[str, int], tuple[float, object]] = {}
+_memo = Memo(CACHE_SECONDS, keep_none=False, max_entries=MAX_ENTRIES)
 
 
 def _get(kind: str, model, pk) -> object | None:
     if not 0 < pk < 2**63:  # outside a bigint: no such row (and no database error)
         return None
-    key = (kind, pk)
-    now = _clock()
-    with _lock:
-        hit = _entries.get(key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    obj = model.objects.filter(pk=pk).first()
-    with _lock:
-        if obj is None:
-            _entries.pop(key, None)
-        else:
-            if len(_entries) >= MAX_ENTRIES:
-                for old in sorted(_entries, key=lambda k: _entries[k][0])[: MAX_ENTRIES // 2]:
-                    del _entries[old]
-            _entries[key] = (now, obj)
-    return obj
+    return _memo.get((kind, pk), _load, model, pk)
+
+
+def _load(model, pk):
+    return model.objects.filter(pk=pk).first()
 
 
 def category(pk: int):
@@ -98,8 +84,7 @@ def attach(rows: list, *links: str) -> list:
 
 
 def clear_cache() -> None:
-    with _lock:
-        _entries.clear()
+    _memo.clear()
 
 
 @receiver(post_save, sender="civic.Category")

@@ -89,18 +89,15 @@ def api_client():
 def _reset_caches():
     from django.core.cache import cache
 
-    from civic import catalogue
-    from themes.services import forget_active_themes
+    from civic import memo
 
-    # The catalogue and the active themes outlive a test's rolled-back rows (and SQLite reuses
-    # their ids).
+    # The per-process copies (catalogue, calendar, active themes) outlive a test's rolled-back
+    # rows (and SQLite reuses their ids).
     cache.clear()
-    catalogue.clear_cache()
-    forget_active_themes()
+    memo.clear_all()
     yield
     cache.clear()
-    catalogue.clear_cache()
-    forget_active_themes()
+    memo.clear_all()
 
 
 @pytest.fixture

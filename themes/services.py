@@ -8,7 +8,6 @@ cannot both win (DESIGN §6a).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from cases import services as case_services
 from cases.models import Case, Channel, Kind
 from cases.selectors import route_proposal
 from civic import clock, roles
+from civic.memo import Memo
 from civic.models import Category, Region, Unit, User
 
 from . import hot_topics, permissions
@@ -392,9 +392,7 @@ def _active_themes():
 
 
 ACTIVE_THEMES_SECONDS = 60
-# (when read, the themes): this process's copy. Not Django's cache: every intake asks, and
-# with a shared cache (Redis) each ask was a round trip to it.
-_active: tuple[float, list[Theme]] | None = None
+_active = Memo(ACTIVE_THEMES_SECONDS)  # one entry: None -> the list
 
 
 def active_themes() -> list[Theme]:
@@ -402,20 +400,16 @@ def active_themes() -> list[Theme]:
     rarely. A change clears this process's copy at once; other processes follow within the
     minute, and the daily catch-up (theme_link_matching) links whatever a stale copy missed.
     The instances are shared between requests: read them, never change them."""
-    global _active
-    now = time.monotonic()
-    held = _active
-    if held is not None and now - held[0] < ACTIVE_THEMES_SECONDS:
-        return held[1]
+    return _active.get(None, _read_active_themes)
+
+
+def _read_active_themes() -> list[Theme]:
     with transaction.atomic():  # a savepoint: a failed read never breaks the intake
-        themes = list(_active_themes())
-    _active = (now, themes)
-    return themes
+        return list(_active_themes())
 
 
 def forget_active_themes() -> None:
-    global _active
-    _active = None
+    _active.clear()
 
 
 def theme_link_new_case(*, case: Case) -> list[int]:

@@ -184,14 +184,14 @@ def test_an_edit_made_by_another_process_is_seen_within_the_cache_time(
 ):
     import time
 
-    from civic import catalogue
+    from civic import catalogue, memo
     from civic.models import Category
 
     assert api_client.post(f"{API}/cases/", new_case(world), format="json").status_code == 201
     # A queryset update sends no signal: as if another worker process had made the edit.
     Category.objects.filter(pk=world.department_category.pk).update(active=False)
     later = time.monotonic() + catalogue.CACHE_SECONDS + 1
-    monkeypatch.setattr(catalogue, "_clock", lambda: later)
+    monkeypatch.setattr(memo, "_clock", lambda: later)
     response = api_client.post(f"{API}/cases/", new_case(world), format="json")
     assert response.status_code == 400
     assert "category" in response.data["extra"]["fields"]

@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from cases.models import Case, DeadlineEffect, SupervisionOrder
 from civic import clock
 from civic.celery import app
 from civic.models import Notification
 from tests.cases.factories import case_in
+from tests.ops.servers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -28,17 +28,12 @@ pytestmark = [
 ]
 
 
-def _db_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 def start_worker(name: str, broker: str | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "civic.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DATABASE_URL": _db_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker or os.environ["CELERY_BROKER_URL"],
         "CACHE_URL": "locmemcache://",
     }

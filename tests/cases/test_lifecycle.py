@@ -113,13 +113,14 @@ def test_one_statement_intake_prepares_values_as_django_does(world):
     def plain(value):
         return value.obj if isinstance(value, Jsonb) else value
 
+    def naive_time_warning(instance):
+        # Django warns about the case's naive time, on both paths.
+        return pytest.warns(RuntimeWarning) if instance is case else contextlib.nullcontext()
+
     def compare(instance, columns) -> list:
-        # Django warns about the naive time on both paths.
-        warned = pytest.warns(RuntimeWarning) if instance is case else contextlib.nullcontext()
-        with warned:
+        with naive_time_warning(instance):
             ours = inserts._values(instance, columns, connection)
-        warned = pytest.warns(RuntimeWarning) if instance is case else contextlib.nullcontext()
-        with warned:
+        with naive_time_warning(instance):
             djangos = [
                 c.field.get_db_prep_save(c.field.pre_save(instance, True), connection)
                 for c in columns

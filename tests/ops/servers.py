@@ -1,5 +1,5 @@
-"""What the ops tests share: a free loopback port, waiting for a server to listen, and the JSON
-of a case filed through the API."""
+"""What the tests that start other processes share: a free loopback port, waiting for a server
+to listen, the test database's URL for them, and the JSON of a case filed through the API."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ def wait_until_listening(port: int, seconds: float = 30) -> None:
             return
         except OSError:
             time.sleep(0.2)
+
+
+def database_url(name: str | None = None) -> str:
+    """The URL of the test database (or of database `name` on the same server), for a
+    subprocess's DATABASE_URL."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    server = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}"
+    return f"{server}/{name or s['NAME']}"
 
 
 def case_body(category: int, region: int, i: int) -> bytes:

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tests.cases.factories import case_in
+from tests.ops.servers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,10 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_restore_into_fresh_database_finds_every_case_and_event(world, tmp_path):
     for state in ("received", "dispatched", "replied", "closed"):
         case_in(world, state)
-    settings_dict = connection.settings_dict
-    source = f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    target_name = f"{settings_dict['NAME']}_restore"
-    target = source.rsplit("/", 1)[0] + "/" + target_name
+    source = database_url()
+    target_name = f"{connection.settings_dict['NAME']}_restore"
+    target = database_url(target_name)
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM cases_case")
         cases = cur.fetchone()[0]
@@ -29,7 +29,7 @@ def test_restore_into_fresh_database_finds_every_case_and_event(world, tmp_path)
         events, last_event = cur.fetchone()
     dump = tmp_path / "civic.dump"
     env = {**os.environ, "DATABASE_URL": source}
-    admin = source.rsplit("/", 1)[0] + "/postgres"
+    admin = database_url("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{target_name}"')
     try:

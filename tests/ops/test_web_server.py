@@ -22,7 +22,7 @@ import pytest
 from django.db import connection
 
 from cases.models import Case, CaseEvent
-from tests.ops.servers import case_body, free_port, wait_until_listening
+from tests.ops.servers import case_body, database_url, free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,12 +73,10 @@ def _wait_for_their_sessions_to_end(seconds: float = 15) -> None:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_preloaded_workers_take_concurrent_intake(world):
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "civic.settings.base",
-        "DATABASE_URL": url,
+        "DATABASE_URL": database_url(),
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "THROTTLE_INTAKE": "100000/min",

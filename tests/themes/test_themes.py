@@ -354,6 +354,7 @@ def test_another_process_sees_a_new_theme_within_the_minute(world, month, monkey
     when that copy expires, and the daily catch-up links what came in meanwhile."""
     import time
 
+    from civic import memo
     from themes.services import ACTIVE_THEMES_SECONDS, active_themes
 
     assert active_themes() == []
@@ -362,7 +363,7 @@ def test_another_process_sees_a_new_theme_within_the_minute(world, month, monkey
     early, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
     assert not ThemeCase.objects.filter(case=early).exists()  # this process's copy: no theme
     later = time.monotonic() + ACTIVE_THEMES_SECONDS + 1
-    monkeypatch.setattr(time, "monotonic", lambda: later)
+    monkeypatch.setattr(memo, "_clock", lambda: later)
     late, _code = file_case(world, title="路面塌陷", description="路面塌陷大坑")
     assert ThemeCase.objects.filter(case=late, theme=theme).exists()
     assert services.theme_link_matching(theme=theme) == 1  # the catch-up takes the early one
