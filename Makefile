@@ -38,10 +38,11 @@ test: venv ## run the whole test suite (SQLite unless DATABASE_URL is set)
 test-fast: venv
 	$(PY) -m pytest -x -q -m "not browser and not slow and not faults" $(PYTEST_ARGS)
 
-lint: venv ## ruff lint + format check + migrations in step
+lint: venv ## ruff lint + format check + migrations in step + import contracts (pyproject.toml)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 format: venv
 	$(VENV)/bin/ruff check --fix .

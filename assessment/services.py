@@ -187,7 +187,7 @@ def rank_group(rows: list[UnitScore], policy: AssessmentPolicy) -> None:
 
 def _whistle_timeliness(unit_ids, start, end) -> dict | None:
     try:
-        from cases.whistle_selectors import unit_report_timeliness
+        from whistles.selectors import unit_report_timeliness
     except ImportError:
         return None
     return unit_report_timeliness(unit_ids, start, end)
@@ -195,7 +195,7 @@ def _whistle_timeliness(unit_ids, start, end) -> dict | None:
 
 def _whistle_pair(value) -> tuple[int | None, int | None]:
     if isinstance(value, dict):
-        # cases.whistle_selectors gives summoned/on_time/late/missed; decided = on time + late + missed
+        # whistles.selectors gives summoned/on_time/late/missed; decided = on time + late + missed
         if "total" in value:
             return value.get("on_time"), value.get("total")
         decided = sum(value.get(k) or 0 for k in ("on_time", "late", "missed"))

@@ -23,8 +23,8 @@ import django
 django.setup()
 
 from bench.common import print_row, record  # noqa: E402
-from cases.routing import suggest as S  # noqa: E402
-from cases.routing import text as T  # noqa: E402
+from civic import text as T  # noqa: E402
+from routing import services as S  # noqa: E402
 
 BUDGET_MS = 10.0
 

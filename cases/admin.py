@@ -6,6 +6,7 @@ from .models import (
     CaseEvent,
     ExtensionRequest,
     PersonalDataAccess,
+    ReplyTemplate,
     ReturnRequest,
     Revisit,
     SupervisionOrder,
@@ -155,106 +156,9 @@ for model, fields in (
     )
 
 
-# --- Open311 ---------------------------------------------------------------------------------
-from django.contrib import messages  # noqa: E402
-from django.utils.translation import gettext_lazy as _  # noqa: E402
-
-from .models import Open311Client, ServiceAttribute  # noqa: E402
-
-
-@admin.register(Open311Client)
-class Open311ClientAdmin(admin.ModelAdmin):
-    """Keys are generated here and shown once; only a hash is stored."""
-
-    list_display = [
-        "name",
-        "key_prefix",
-        "active",
-        "requests_per_minute",
-        "created_at",
-        "revoked_at",
-    ]
-    list_filter = ["active"]
-    search_fields = ["name", "contact_email", "key_prefix"]
-    readonly_fields = ["key_prefix", "created_at", "revoked_at"]
-    fields = [
-        "name",
-        "contact_email",
-        "requests_per_minute",
-        "active",
-        "key_prefix",
-        "created_at",
-        "revoked_at",
-    ]
-    actions = ["revoke", "issue_new_key"]
-
-    def save_model(self, request, obj, form, change):
-        from .open311.services import open311_client_assign_key
-
-        if not change:
-            key = open311_client_assign_key(client=obj, save=False)
-            messages.warning(request, _("The new API key, shown only now: %(key)s") % {"key": key})
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description=_("Revoke the selected keys"))
-    def revoke(self, request, queryset):
-        from .open311.services import open311_client_revoke
-
-        for client in queryset:
-            open311_client_revoke(client=client)
-
-    @admin.action(description=_("Issue a new key (the old one stops working)"))
-    def issue_new_key(self, request, queryset):
-        from .open311.services import open311_client_assign_key
-
-        for client in queryset:
-            key = open311_client_assign_key(client=client)
-            messages.warning(
-                request,
-                _("New key for %(name)s, shown only now: %(key)s")
-                % {"name": client.name, "key": key},
-            )
-
-
-@admin.register(ServiceAttribute)
-class ServiceAttributeAdmin(admin.ModelAdmin):
-    list_display = ["code", "category", "datatype", "required", "order"]
-    list_filter = ["datatype", "required"]
-    search_fields = ["code", "description", "category__name"]
-    autocomplete_fields = ["category"]
-
-
-from .models import ReplyTemplate  # noqa: E402
-
-
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(admin.ModelAdmin):
     list_display = ["title", "category", "unit", "active"]
     list_filter = ["active"]
     search_fields = ["title", "body"]
     autocomplete_fields = ["category", "unit"]
-
-
-# --- whistles (吹哨报到) ---
-from .models_whistle import ResidentWhistleRequest, Whistle, WhistleSummons  # noqa: E402
-
-
-class WhistleSummonsInline(admin.TabularInline):
-    model = WhistleSummons
-    extra = 0
-    readonly_fields = ["unit", "state", "summoned_at", "reported_at", "reporters", "missed_at"]
-
-
-@admin.register(Whistle)
-class WhistleAdmin(admin.ModelAdmin):
-    list_display = ["id", "street", "place", "status", "blown_at", "report_due_at"]
-    list_filter = ["status"]
-    raw_id_fields = ["case", "extra_cases", "blown_by", "closed_by"]
-    inlines = [WhistleSummonsInline]
-
-
-@admin.register(ResidentWhistleRequest)
-class ResidentWhistleRequestAdmin(admin.ModelAdmin):
-    list_display = ["id", "case", "street", "state", "requested_at"]
-    list_filter = ["state"]
-    raw_id_fields = ["case", "resident", "decided_by", "whistle"]

@@ -761,9 +761,100 @@ class CaseNumberSequence(models.Model):
         verbose_name_plural = _("case number sequences")
 
 
-from .models_open311 import Open311Client, Open311Request, ServiceAttribute  # noqa: E402, F401
-from .models_privacy import PersonalDataAccess  # noqa: E402, F401
-from .models_public import Follow, MeToo, PublicText, ReplyTemplate  # noqa: E402, F401
+# --- personal data (个人信息): who saw a reporter's full contact data ---
+
+
+class PersonalDataAccessQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Personal-data access records are immutable.")
+
+    def delete(self):
+        raise PermissionError("Personal-data access records are immutable.")
+
+
+class PersonalDataAccess(models.Model):
+    """One row each time someone other than the reporter is shown the unmasked contact data.
+
+    Written by `cases.privacy.reveal_personal_data` where the full values are rendered (staff
+    case pages, API case detail and actions); lists never carry full values, so they write
+    nothing. Append-only like the case audit trail.
+    """
+
+    class Surface(models.TextChoices):
+        WEB_CENTRE = "web_centre", _("Centre case page")
+        WEB_UNIT = "web_unit", _("Unit case page")
+        API = "api", _("REST API")
+
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    surface = models.CharField(_("surface"), max_length=16, choices=Surface.choices)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = PersonalDataAccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("personal-data access")
+        verbose_name_plural = _("personal-data accesses")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["case", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → case {self.case_id} ({self.surface})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Personal-data access records are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Personal-data access records are immutable.")
+
+
+class ReplyTemplate(models.Model):
+    """答复模板: a unit's standard answer per category, with placeholders, edited before sending.
+
+    Placeholders: {number} {title} {category} {unit} {date} {resident}."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body = models.TextField(_("body"), max_length=5000)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reply_templates",
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reply_templates",
+        help_text=_("Empty: every unit."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reply template")
+        verbose_name_plural = _("reply templates")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class DeadlineEffect(models.Model):
@@ -805,6 +896,3 @@ class IntakeKey(models.Model):
     class Meta:
         verbose_name = _("intake idempotency key")
         verbose_name_plural = _("intake idempotency keys")
-
-
-from .models_whistle import *  # noqa: E402, F403

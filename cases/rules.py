@@ -63,10 +63,3 @@ rules.add_perm("cases.handle_case", can_handle_case)
 rules.add_perm("cases.dispatch_case", can_dispatch_case)
 rules.add_perm("cases.arbitrate", can_arbitrate)
 rules.add_perm("cases.see_personal_data", can_see_personal_data)
-
-from .whistle_rules import (  # noqa: E402, F401
-    can_act_on_whistle,
-    can_close_whistle,
-    can_report_whistle,
-    can_view_whistle,
-)

@@ -17,6 +17,7 @@ from .models import (
     Assignment,
     Case,
     ExtensionRequest,
+    ReplyTemplate,
     RequestState,
     ReturnRequest,
     Revisit,
@@ -282,3 +283,16 @@ def route_proposal(*, category: Category, region: Region) -> Unit | None:
             jurisdiction=district, kind=Unit.Kind.DISTRICT, active=True
         ).first()
     return None
+
+
+def reply_templates_for(case: Case, unit_ids) -> QuerySet[ReplyTemplate]:
+    ancestry = []
+    node = case.category
+    while node is not None:
+        ancestry.append(node.id)
+        node = node.parent
+    return (
+        ReplyTemplate.objects.filter(active=True)
+        .filter(Q(category__isnull=True) | Q(category_id__in=ancestry))
+        .filter(Q(unit__isnull=True) | Q(unit_id__in=list(unit_ids)))
+    )

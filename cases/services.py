@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import calendar, clock, roles
@@ -42,6 +43,7 @@ from .models import (
     Kind,
     Outcome,
     Reply,
+    ReplyTemplate,
     RequestState,
     ReturnRequest,
     Revisit,
@@ -1151,3 +1153,20 @@ __all__ = [
     "revisit_expire",
     "revisit_record",
 ]
+
+
+class _SafeDict(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def reply_template_render(*, template: ReplyTemplate, case: Case) -> str:
+    values = _SafeDict(
+        number=case.number,
+        title=case.title,
+        category=case.category.name,
+        unit=case.lead_unit.name if case.lead_unit_id else "",
+        date=timezone.localdate().isoformat(),
+        resident=case.reporter_name[:1] + "先生/女士" if case.reporter_name else "市民",
+    )
+    return template.body.format_map(values)

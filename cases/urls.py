@@ -1,8 +1,8 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
-app_name = "cases"
+# Mounted in the "cases" namespace by civic/urls.py (shared with the whistle pages).
 
 urlpatterns = [
     path("cases/new/", views.file_case, name="file"),
@@ -19,5 +19,5 @@ urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/<str:number>/", views.unit_case, name="unit_case"),
     path("inbox/<str:number>/<slug:action>/", views.unit_action, name="unit_action"),
-    path("", include("cases.urls_whistle")),
+    path("reply-templates/<str:number>.json", views.reply_templates, name="reply_templates"),
 ]

@@ -14,13 +14,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from civic import catalogue, roles
 from civic.errors import (
@@ -32,7 +32,7 @@ from civic.errors import (
 from civic.pagination import windowed_page
 from civic.roles import HANDLING_ROLES
 
-from . import forms, privacy, rules, selectors, services
+from . import forms, hooks, privacy, rules, selectors, services
 from .models import Assignment, Case, Channel, PersonalDataAccess, RequestState, Status
 
 TRACK_LIMIT_PER_MINUTE = 10
@@ -440,22 +440,9 @@ def queues(request):
     return render(request, "cases/queues.html", {"tab": tab, "tabs": tabs, "items": items})
 
 
-def _router_suggestion(case: Case):
-    """The text router's proposal, when a model is at hand. A page never waits for training:
-    seed_demo or `train_router` writes the model; until then the dispatcher decides alone."""
-    try:
-        from .routing import suggest as router
-
-        if router._router is None and not router.model_path().exists():
-            return None
-        return router.suggest(case.title, case.description)
-    except Exception:
-        return None
-
-
 def _render_centre_case(request, case, *, errors=None, status=200):
     proposal = selectors.route_proposal(category=case.category, region=case.region)
-    suggestion = _router_suggestion(case)
+    suggestion = hooks.text_suggestion(case.title, case.description)
     errors = errors or {}
     pending_revisit = selectors.pending_revisit(case)
     context = {
@@ -692,7 +679,7 @@ def _render_unit_case(request, case, *, errors=None, status=200):
         role=Assignment.Role.CO, state=Assignment.State.ACTIVE, unit_id__in=my_units
     ).first()
     is_lead = rules.can_handle_case.test(request.user, case)
-    templates_url = reverse("cases_public:reply_templates", kwargs={"number": case.number})
+    templates_url = reverse("cases:reply_templates", kwargs={"number": case.number})
     return render(
         request,
         "cases/case_unit.html",
@@ -806,3 +793,29 @@ def unit_action(request, number, action):
         raise Http404
     form_class, call, success = actions[action]
     return _action(request, case, form_class, call, success, back, _render_unit_case)
+
+
+@login_required
+@require_GET
+def reply_templates(request, number):
+    """Rendered reply templates for the lead unit's handlers; they edit before sending."""
+    case = (
+        Case.objects.filter(number=number).select_related("category__parent", "lead_unit").first()
+    )
+    if case is None or not rules.can_handle_case.test(request.user, case):
+        raise Http404
+    templates_ = selectors.reply_templates_for(
+        case, roles.unit_ids_of(request.user, HANDLING_ROLES)
+    )
+    return JsonResponse(
+        {
+            "templates": [
+                {
+                    "id": t.pk,
+                    "title": t.title,
+                    "text": services.reply_template_render(template=t, case=case),
+                }
+                for t in templates_
+            ]
+        }
+    )

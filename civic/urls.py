@@ -2,7 +2,7 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -16,8 +16,14 @@ from . import views
 # serves its start-up script as a file).
 docs_csp = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})
 
+# The "cases" URL namespace: the life cycle's pages and the whistle pages, which kept the names
+# they had before whistles became an app of their own (cases:whistles, cases:whistle-new …).
+cases_namespace = [path("", include("cases.urls")), path("", include("whistles.urls"))]
+
 api_v1 = [
     path("", include("cases.api.urls")),
+    path("", include("whistles.api.urls")),
+    path("", include("routing.api.urls")),
     path("", include("assessment.api.urls")),
     path("", include("council.api.urls")),
     path("", include("themes.api.urls")),
@@ -28,9 +34,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("accounts/", include("django.contrib.auth.urls")),
+    re_path(
+        rf"^admin/cases/(?P<model>{'|'.join(views.ADMIN_MOVED_MODELS)})/(?P<rest>.*)$",
+        views.admin_moved_model,
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("open311/v2/", include("cases.open311.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
         "api/docs/",
@@ -38,8 +48,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/redoc/", docs_csp(SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
-    path("", include("cases.urls")),
-    path("", include("cases.urls_public")),
+    path("", include((cases_namespace, "cases"))),
+    path("", include("public.urls")),
     path("", include("assessment.urls")),
     path("", include("council.urls")),
     path("themes/", include("themes.urls")),

@@ -4,7 +4,7 @@ Method (docs/themes.md):
 1. Read the cases received in the month (optionally inside a region subtree via Region.path);
    beyond `MAX_CASES`, an evenly spaced sample over the month (every k-th case by received
    time), so a run is bounded and deterministic and a city month is not its first hours.
-2. One document per case: jieba words of title (twice) and description (cases.routing.text),
+2. One document per case: jieba words of title (twice) and description (civic.text),
    plus a category token so that cases filed under the same category lean together.
 3. TF-IDF (scikit-learn) over the month's documents, cosine similarity computed in row chunks
    of a sparse matrix (never an n×n dense matrix).
@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 
 from assessment.services import month_bounds, parse_month
 from cases.models import Case, Channel
-from cases.public import PRIVATE_OUTCOMES
-from cases.routing import text as router_text
+from civic import text as civic_text
 from civic.errors import DomainValidationError
 from civic.models import Category, Region
+from public.selectors import PRIVATE_OUTCOMES
 
 MAX_CASES = 5000
 THRESHOLD = 0.3
@@ -124,7 +124,7 @@ def _cases(month: dt.date, region: Region | None, limit: int):
 
 
 def tokens(title: str, description: str, category_id: int | None) -> list[str]:
-    words = router_text.segment(router_text.normalise(f"{title} {title} {description[:1000]}"))
+    words = civic_text.segment(civic_text.normalise(f"{title} {title} {description[:1000]}"))
     words = [w for w in words if w not in _PLACEHOLDERS]
     if category_id:
         words.append(f"{_CATEGORY_PREFIX}{category_id}")
@@ -151,26 +151,9 @@ def documents(rows: list[dict], month: dt.date) -> list[list[str]]:
     return [cached[r["pk"]] for r in rows]
 
 
-def _vectorizer():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(analyzer=lambda doc: doc, sublinear_tf=True, norm="l2")
-
-
-def _neighbours(matrix) -> list[np.ndarray]:
-    out = []
-    n = matrix.shape[0]
-    for start in range(0, n, CHUNK):
-        block = (matrix[start : start + CHUNK] @ matrix.T).toarray()
-        for i, row in enumerate(block):
-            row[start + i] = 0.0
-            out.append(np.flatnonzero(row >= THRESHOLD))
-    return out
-
-
 def _cluster(matrix) -> list[list[int]]:
     """Butina clustering over row indices; groups are lists of indices, centre first."""
-    neighbours = _neighbours(matrix)
+    neighbours = civic_text.cosine_neighbours(matrix, THRESHOLD, CHUNK)
     order = sorted(range(len(neighbours)), key=lambda i: (-len(neighbours[i]), i))
     taken = np.zeros(len(neighbours), dtype=bool)
     groups = []
@@ -226,7 +209,7 @@ def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> 
     if len(rows) < MIN_GROUP:
         return Analysis(month, region, len(rows), capped, [], total)
     docs = documents(rows, month)
-    vectorizer = _vectorizer()
+    vectorizer = civic_text.tfidf_vectorizer()
     try:
         matrix = vectorizer.fit_transform(docs).tocsr()
     except ValueError:  # empty vocabulary: nothing to group
@@ -313,7 +296,7 @@ def _growth(
 
 
 def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
-    from cases.public import public_title
+    from public.selectors import public_title
 
     wanted = []
     for topic in topics:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from cases.models import Status
-from cases.public import PRIVATE_OUTCOMES, public_title
 from civic import roles
 from civic.models import Region, Unit
 from civic.roles import HANDLING_ROLES
+from public.selectors import PRIVATE_OUTCOMES, public_title
 
 from . import permissions
 from .models import Milestone, ProactiveSuggestion, Theme, ThemeCase

@@ -1,33 +1,37 @@
 """/api/v1/assessment/: runs (published to all; drafts and actions for dispatchers), boards."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from assessment import selectors, services
+from assessment.models import AssessmentRun
+from civic.api.filters import MONTH_PATTERN, ListFiltersOnlyMixin, valid_filterset
 from civic.errors import NotFoundError, PermissionDeniedError
+from civic.pagination import KnownCountPagination
 
+from .filters import BoardFilter, RunFilter
 from .serializers import ComputeSerializer, RunSerializer, ScoreSerializer
 
 
-class RunViewSet(viewsets.ReadOnlyModelViewSet):
+class RunViewSet(ListFiltersOnlyMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RunSerializer
     permission_classes = [permissions.AllowAny]
+    filterset_class = RunFilter
+    pagination_class = KnownCountPagination
 
     def get_queryset(self):
-        qs = selectors.runs_visible_to(self.request.user)
-        month = self.request.query_params.get("month")
-        if month:
-            qs = qs.filter(month=services.parse_month(month))
-        return qs
+        return selectors.runs_visible_to(self.request.user)
 
     @extend_schema(responses=ScoreSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[])
     def scores(self, request, pk=None):
+        """The run's scores by peer group and rank, paged like every list."""
         run = self.get_object()
         rows = run.scores.select_related("unit").order_by("peer_group", "rank", "unit__name")
-        return Response(ScoreSerializer(rows, many=True).data)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ScoreSerializer(page, many=True).data)
 
     @extend_schema(request=None, responses=RunSerializer)
     @action(detail=True, methods=["post"])
@@ -53,9 +57,19 @@ class BoardViewSet(viewsets.ViewSet):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=None)
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "month", str, required=False, description="YYYY-MM", pattern=MONTH_PATTERN
+            )
+        ],
+        responses=None,
+    )
     def list(self, request):
-        run = selectors.latest_published_run(request.query_params.get("month") or None)
+        # The month is validated like the runs' filter (one 400 shape); the selector finds
+        # the latest published revision.
+        query = valid_filterset(BoardFilter, request, AssessmentRun.objects.none())
+        run = selectors.latest_published_run(query.form.cleaned_data.get("month"))
         if run is None:
             raise NotFoundError("No published month.")
         groups = []

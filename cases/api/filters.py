@@ -1,43 +1,10 @@
-import datetime as dt
-
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
-from django_filters.fields import IsoDateTimeField
+
+from civic.api.filters import BoundedIsoDateTimeFilter, IdFilter
 
 from ..models import Case, Channel, Status, Urgency
-
-
-class BoundedIsoDateTimeField(IsoDateTimeField):
-    """ISO datetimes PostgreSQL can store: years 1970–2100, offsets within ±14 h."""
-
-    def to_python(self, value):
-        parsed = super().to_python(value)
-        if parsed is None:
-            return None
-        offset = parsed.utcoffset() if parsed.tzinfo else None
-        if not 1970 <= parsed.year <= 2100 or (
-            offset is not None and abs(offset) > dt.timedelta(hours=14)
-        ):
-            raise forms.ValidationError("Date out of range.", code="invalid")
-        return parsed
-
-
-class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = BoundedIsoDateTimeField
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A row id: a whole number a bigint column can hold (a decimal or 1e30 is a 400, not a
-    database overflow)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 2**63 - 1)
-        super().__init__(*args, **kwargs)
 
 
 class CaseFilter(django_filters.FilterSet):

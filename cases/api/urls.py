@@ -1,8 +1,7 @@
-from django.urls import include, path
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
-from .router import RouterSuggestApi
 
 router = SimpleRouter(trailing_slash=True)
 router.register("cases", views.CaseViewSet, basename="case")
@@ -12,7 +11,5 @@ router.register("units", views.UnitViewSet, basename="unit")
 urlpatterns = [
     path("track/", views.TrackView.as_view(), name="api-track"),
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
-    path("router/suggest", RouterSuggestApi.as_view(), name="router-suggest"),
-    path("", include("cases.api.urls_whistle")),
     *router.urls,
 ]

@@ -6,19 +6,22 @@ services then check the write permission (403) and the status flow (409).
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Region
+from civic.pagination import KnownCountPagination
 from council import selectors, services
 from council.hooks import linked_case_statuses
 from council.models import AgendaItem, ListItem
 from council.rules import can_view_minutes
 
 from . import serializers as s
+from .filters import MeetingFilter, ProposalFilter
 
 
 def _meeting(request, pk):
@@ -34,15 +37,15 @@ def _detail(request, meeting, code=status.HTTP_200_OK):
     return Response(data, status=code)
 
 
-class MeetingListApi(APIView):
-    @extend_schema(responses=s.MeetingOut(many=True))
-    def get(self, request):
-        qs = selectors.meetings_visible_to(request.user)
-        if status_ := request.query_params.get("status"):
-            qs = qs.filter(status=status_)
-        if community := request.query_params.get("community"):
-            qs = qs.filter(community_id=community)
-        return Response(s.MeetingOut(qs[:200], many=True).data)
+class MeetingListApi(generics.ListAPIView):
+    # GET: the meetings visible to you, filtered (MeetingFilter) and paged; POST: plan one.
+    serializer_class = s.MeetingOut
+    filterset_class = MeetingFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = KnownCountPagination
+
+    def get_queryset(self):
+        return selectors.meetings_visible_to(self.request.user)
 
     @extend_schema(request=s.MeetingPlanIn, responses={201: s.MeetingDetailOut})
     def post(self, request):
@@ -228,13 +231,15 @@ class MinutesReviseApi(APIView):
         return Response(s.MinutesVersionOut(version).data, status=status.HTTP_201_CREATED)
 
 
-class ProposalListApi(APIView):
-    @extend_schema(responses=s.ProposalOut(many=True))
-    def get(self, request):
-        qs = selectors.proposals_visible_to(request.user)
-        if status_ := request.query_params.get("status"):
-            qs = qs.filter(status=status_)
-        return Response(s.ProposalOut(qs[:200], many=True).data)
+class ProposalListApi(generics.ListAPIView):
+    # GET: the proposals visible to you, filtered (ProposalFilter) and paged; POST: submit one.
+    serializer_class = s.ProposalOut
+    filterset_class = ProposalFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = KnownCountPagination
+
+    def get_queryset(self):
+        return selectors.proposals_visible_to(self.request.user)
 
     @extend_schema(request=s.ProposalIn, responses={201: s.ProposalOut})
     def post(self, request):

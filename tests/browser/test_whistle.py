@@ -2,8 +2,8 @@
 
 import pytest
 
-from cases.models_whistle import Whistle, WhistleSummons
 from tests.cases.factories import build_world
+from whistles.models import Whistle, WhistleSummons
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -206,7 +206,7 @@ def test_quoted_fields_may_span_lines_and_hold_tabs_and_backslashes(world, tmp_p
 def test_the_copy_and_orm_writers_store_the_same_cases(world, tmp_path, monkeypatch):
     """On PostgreSQL batches go through a binary COPY (rows built by the importer), elsewhere
     through bulk_create; both must store the same values."""
-    from cases import importing
+    from cases.importing import rows as importing
 
     rows = [
         row(world, reporter_phone="", status="received", lat="39.9", lng="116.4"),
@@ -364,7 +364,7 @@ def test_workers_read_a_misleading_file_as_one_pass_would(world, tmp_path):
     from django.db import connection
 
     from cases.importing import import_file
-    from cases.parallel_import import chunks, read_chunk
+    from cases.importing.parallel import chunks, read_chunk
 
     header = "external_ref,received_at,category,region,title,description,channel,kind,status"
     lines = [header]
@@ -425,8 +425,8 @@ def test_a_worker_that_dies_or_fails_stops_the_import_without_hanging(
 ):
     import os
 
-    from cases import parallel_import
     from cases.importing import ImportStopped, import_file
+    from cases.importing import parallel as parallel_import
 
     written = parallel_import.write_batch
 

@@ -131,7 +131,7 @@ def test_residents_see_only_published_minutes_of_their_community(api_client, cw)
     services.meeting_publish(actor=cw.worker, meeting=published)
 
     c = _as(api_client, cw.resident)
-    titles = {m["title"] for m in c.get(f"{API}/meetings/").json()}
+    titles = {m["title"] for m in c.get(f"{API}/meetings/").json()["results"]}
     assert titles == {"已发通知", "已发布纪要"}
     assert c.get(f"{API}/meetings/{draft.id}/").status_code == 404
     noticed_detail = c.get(f"{API}/meetings/{noticed.id}/").json()
@@ -143,7 +143,7 @@ def test_residents_see_only_published_minutes_of_their_community(api_client, cw)
     assert c.post(f"{API}/meetings/{published.id}/close/").status_code == 403
 
     other = _as(api_client, cw.other_resident)
-    assert other.get(f"{API}/meetings/").json() == []
+    assert other.get(f"{API}/meetings/").json()["results"] == []
     assert other.get(f"{API}/meetings/{published.id}/").status_code == 404
 
 
@@ -171,14 +171,15 @@ def test_proposals_submit_accept_decline(api_client, cw):
     assert c.post(f"{API}/proposals/{pid}/decline/", {"reason": "x"}).status_code == 403
 
     w = _as(api_client, cw.worker)
-    assert {p["id"] for p in w.get(f"{API}/proposals/?status=submitted").json()} == {pid, second}
+    submitted = w.get(f"{API}/proposals/?status=submitted").json()["results"]
+    assert {p["id"] for p in submitted} == {pid, second}
     r = w.post(f"{API}/proposals/{pid}/accept/", {"meeting": meeting.id})
     assert r.status_code == 200
     assert r.json()["status"] == "accepted" and r.json()["meeting"] == meeting.id
     r = w.post(f"{API}/proposals/{second}/decline/", {"reason": "已由物业处理"})
     assert r.json()["decline_reason"] == "已由物业处理"
     assert w.post(f"{API}/proposals/{second}/decline/", {"reason": "again"}).status_code == 409
-    assert _as(api_client, cw.other_worker).get(f"{API}/proposals/").json() == []
+    assert _as(api_client, cw.other_worker).get(f"{API}/proposals/").json()["results"] == []
 
 
 def test_anonymous_gets_401_or_403(api_client, cw):

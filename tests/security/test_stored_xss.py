@@ -8,12 +8,13 @@ showing it) and never the raw markup.
 import pytest
 from django.urls import reverse
 
-from cases import services, whistles
+from cases import services
 from cases.models import Reply
 from council import services as council
 from council.models import Meeting, Party
 from tests.cases.factories import case_in
 from tests.council.factories import council_world, planned_meeting
+from whistles import services as whistles
 
 PAYLOAD = '<script>alert("xss")</script><img src=x onerror=alert(1)>"\'>'
 RAW = ("<script>alert(", "<img src=x", "onerror=alert(1)>")

@@ -83,7 +83,7 @@ def test_over_the_cap_the_sample_spans_the_whole_month(world):
 
 
 def test_me_too_weighs_in_the_rank(world):
-    from cases.public import me_too_add
+    from public.services import me_too_add
 
     cases = file_month(world)
     for user in (world.resident, world.other_resident, world.viewer, world.handler, world.operator):

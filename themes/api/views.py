@@ -8,12 +8,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cases.api.views import ERRORS
+from civic.api.filters import ListFiltersOnlyMixin
 from civic.errors import PermissionDeniedError
+from civic.pagination import KnownCountPagination
 from themes import hot_topics, selectors, services
 from themes import permissions as perms
 from themes.models import Milestone
 
 from . import serializers as s
+from .filters import SuggestionFilter
 
 
 def _errors(*codes):
@@ -68,6 +71,7 @@ class HotTopicViewSet(viewsets.ViewSet):
 class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.AllowAny]
     serializer_class = s.ThemeSerializer
+    pagination_class = KnownCountPagination
     lookup_value_regex = r"[0-9]{1,9}"
 
     def get_queryset(self):
@@ -188,31 +192,26 @@ class ThemeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 @extend_schema_view(
     list=extend_schema(
         summary="Proactive suggestions (未诉先办): the centre sees all, units their own",
-        parameters=[
-            OpenApiParameter("status", str, required=False),
-            OpenApiParameter("month", str, required=False, description="YYYY-MM"),
-        ],
-        responses={200: s.SuggestionSerializer(many=True), **_errors(403)},
+        responses={200: s.SuggestionSerializer(many=True), **_errors(400, 403)},
     ),
     retrieve=extend_schema(
         summary="One proactive suggestion", responses={200: s.SuggestionSerializer, **_errors(404)}
     ),
 )
-class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SuggestionViewSet(
+    ListFiltersOnlyMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = s.SuggestionSerializer
     permission_classes = [permissions.IsAuthenticated]
+    filterset_class = SuggestionFilter
+    pagination_class = KnownCountPagination
     lookup_value_regex = r"[0-9]{1,9}"
 
     def get_queryset(self):
-        qs = selectors.suggestions_visible_to(self.request.user)
-        status = self.request.query_params.get("status")
-        if status:
-            qs = qs.filter(status=status)
-        month = self.request.query_params.get("month")
-        if month:
-            d = _valid(s.HotTopicQuery, self.request, data={"month": month})
-            qs = qs.filter(month=f"{d['month']}-01")
-        return qs
+        return selectors.suggestions_visible_to(self.request.user)
 
     @extend_schema(
         summary="Accept: a proactive case is created and dispatched to the unit",

@@ -1,0 +1,156 @@
+"""Writes of the public side: following a case or an area, "me too", moderation; and the
+receiver that tells followers when a case they follow moves.
+
+Nothing here ever returns a reporter's name, phone, email or exact address: public views are
+built field by field from `public_view`, never from the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import rules
+from cases.masking import scrub_text
+from cases.models import Case, CaseEvent, Status
+from cases.services import _lock, _record, _save
+from cases.signals import case_event_recorded
+from civic.errors import DomainValidationError
+from civic.models import Region, User
+from civic.notify.services import notify_users
+
+from .models import Follow, MeToo, PublicText
+from .selectors import PRIVATE_OUTCOMES, public_title
+
+
+def follow_case(*, user: User, case: Case) -> Follow:
+    follow, _created = Follow.objects.get_or_create(user=user, case=case)
+    return follow
+
+
+def follow_area(*, user: User, region: Region) -> Follow:
+    follow, _created = Follow.objects.get_or_create(user=user, region=region)
+    return follow
+
+
+def unfollow(*, token: str) -> bool:
+    """One-click unsubscribe from a mail link; idempotent."""
+    deleted, _detail = Follow.objects.filter(unsubscribe_token=token).delete()
+    return deleted > 0
+
+
+def _session_hash(session_key: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{session_key}".encode()).hexdigest()
+
+
+def me_too_add(*, case: Case, user: User | None, session_key: str = "") -> bool:
+    """Count a "me too" once per user (or browser session). Returns False when already counted."""
+    if case.status == Status.CLOSED:
+        raise DomainValidationError(
+            _("This case is closed; file a new complaint if the problem is back.")
+        )
+    if user is None and not session_key:
+        raise DomainValidationError(_("Enable cookies to add your voice."))
+    try:
+        with transaction.atomic():
+            MeToo.objects.create(
+                case=case,
+                user=user if user is not None else None,
+                session_hash="" if user is not None else _session_hash(session_key),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def public_text_moderate(
+    *, actor: User, case: Case, title: str, reply: str, hidden: bool
+) -> PublicText:
+    """A dispatcher hides or edits the public text of a case; the change is audited."""
+    title = (title or "").strip()[:200]
+    reply = (reply or "").strip()[:5000]
+    with transaction.atomic():
+        case = _lock(case)
+        if not rules.can_arbitrate.test(actor, case):
+            from .errors import NotAllowed
+
+            raise NotAllowed(_("Only a dispatcher moderates public text."))
+        text, _created = PublicText.objects.get_or_create(case=case)
+        before = {"title": text.title, "reply": text.reply, "hidden": text.hidden}
+        text.title, text.reply, text.hidden = scrub_text(title), scrub_text(reply), hidden
+        text.edited_by, text.edited_at = actor, timezone.now()
+        text.save()
+        _save(case, [])
+        _record(
+            case,
+            "moderate",
+            actor,
+            from_status=case.status,
+            to_status=case.status,
+            data={
+                "before": before,
+                "after": {"title": text.title, "reply": text.reply, "hidden": hidden},
+            },
+        )
+    return text
+
+
+# --- followers hear about changes ------------------------------------------------------------
+
+FOLLOWED_ACTIONS = {
+    "dispatch": _("dispatched to the responsible unit"),
+    "sign": _("signed for by the unit"),
+    "contact": _("the unit is handling it"),
+    "reply": _("the unit replied"),
+    "close": _("closed"),
+    "reopen": _("reopened"),
+    "return_accepted": _("moved to another unit"),
+    "redispatch": _("moved to another unit"),
+}
+
+
+def _notify_followers(event: CaseEvent) -> None:
+    if event.action not in FOLLOWED_ACTIONS:
+        return
+    case = event.case
+    if (
+        PublicText.objects.filter(case=case, hidden=True).exists()
+        or case.outcome in PRIVATE_OUTCOMES
+    ):
+        return
+    region_paths = []
+    node = case.region
+    while node is not None:
+        region_paths.append(node.id)
+        node = node.parent
+    follows = Follow.objects.filter(Q(case=case) | Q(region_id__in=region_paths)).select_related(
+        "user"
+    )
+    url = reverse("cases_public:detail", kwargs={"number": case.number})
+    for follow in follows:
+        if follow.user_id == case.reporter_id:
+            continue  # the reporter hears about their own case through its own notices
+        unsubscribe = f"{settings.SITE_URL}{reverse('cases_public:unsubscribe', kwargs={'token': follow.unsubscribe_token})}"
+        notify_users(
+            users=[follow.user],
+            kind="follow",
+            title=_("Case %(number)s: %(what)s")
+            % {"number": case.number, "what": FOLLOWED_ACTIONS[event.action]},
+            body=_("%(title)s\n\nStop these messages: %(link)s")
+            % {"title": public_title(case), "link": unsubscribe},
+            url=url,
+            dedupe_key=f"follow:{event.pk}",
+        )
+
+
+def _on_case_event(sender, event: CaseEvent, **kwargs) -> None:
+    _notify_followers(event)
+
+
+case_event_recorded.connect(_on_case_event, dispatch_uid="public.followers")

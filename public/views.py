@@ -1,0 +1,254 @@
+"""Public pages: anonymised case list and map, a case's public page, following, "me too",
+the duplicate hint used while filing, and Atom feeds per area."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from civic.errors import ApplicationError
+from civic.models import Category, Region
+from civic.templates import former
+
+from . import selectors, services
+
+PAGE_SIZE = 30
+
+
+def _filters_context(request):
+    return {
+        "top_categories": Category.objects.filter(level=1, active=True).order_by("path"),
+        "areas": Region.objects.filter(
+            level__in=[Region.Level.DISTRICT, Region.Level.STREET, Region.Level.TOWNSHIP]
+        ).order_by("path"),
+        "params": request.GET,
+        "statuses": [("open", _("Open")), *selectors.PUBLIC_STATUS_LABELS.items()],
+    }
+
+
+@require_GET
+def case_list(request):
+    qs = selectors.public_case_filter(selectors.public_cases(), params=request.GET)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [selectors.public_view(case) for case in page.object_list]
+    return render(
+        request,
+        former("public/case_list.html", "cases/public_list.html"),
+        {"page": page, "rows": rows, **_filters_context(request)},
+    )
+
+
+@require_GET
+def case_map(request):
+    return render(
+        request,
+        former("public/case_map.html", "cases/public_map.html"),
+        {**_filters_context(request)},
+    )
+
+
+@require_GET
+def case_points(request):
+    """GeoJSON of coarse points (community centre or ~100 m grid) for the map."""
+    qs = selectors.public_case_filter(selectors.public_cases(), params=request.GET)[:2000]
+    features = []
+    for case in qs:
+        view = selectors.public_view(case)
+        if view["lat"] is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [view["lng"], view["lat"]]},
+                "properties": {
+                    k: view[k]
+                    for k in (
+                        "number",
+                        "title",
+                        "category",
+                        "area",
+                        "status",
+                        "status_label",
+                        "unit",
+                        "days_open",
+                        "me_too",
+                    )
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@require_GET
+def case_detail(request, number):
+    try:
+        case = selectors.public_case_get(number)
+    except ApplicationError as exc:
+        raise Http404 from exc
+    following = request.user.is_authenticated and case.followers.filter(user=request.user).exists()
+    return render(
+        request,
+        former("public/case_detail.html", "cases/public_detail.html"),
+        {
+            "case": selectors.public_view(case),
+            "reply": selectors.public_reply(case),
+            "following": following,
+        },
+    )
+
+
+@require_POST
+def me_too(request, number):
+    case = get_object_or_404(selectors.public_cases(), number=number)
+    if not request.session.session_key:
+        request.session.save()
+    try:
+        counted = services.me_too_add(
+            case=case,
+            user=request.user if request.user.is_authenticated else None,
+            session_key=request.session.session_key or "",
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("cases_public:detail", number=number)
+    messages.success(
+        request,
+        _("Thank you — your voice was added.") if counted else _("You already added your voice."),
+    )
+    return redirect("cases_public:detail", number=number)
+
+
+@login_required
+@require_POST
+def follow(request, number):
+    case = get_object_or_404(selectors.public_cases(), number=number)
+    services.follow_case(user=request.user, case=case)
+    messages.success(request, _("You will be told when this case changes."))
+    return redirect("cases_public:detail", number=number)
+
+
+@login_required
+@require_POST
+def follow_area(request):
+    region = get_object_or_404(Region, pk=request.POST.get("region") or 0)
+    services.follow_area(user=request.user, region=region)
+    messages.success(
+        request, _("You will be told about cases in %(area)s.") % {"area": region.name}
+    )
+    return redirect(reverse("cases_public:list") + f"?region={region.pk}")
+
+
+def unsubscribe(request, token):
+    """One click from a mail: GET shows a confirmation button, POST removes the follow."""
+    if request.method == "POST":
+        services.unfollow(token=token)
+        return render(
+            request, former("public/unsubscribed.html", "cases/unsubscribed.html"), {"done": True}
+        )
+    return render(
+        request,
+        former("public/unsubscribed.html", "cases/unsubscribed.html"),
+        {"done": False, "token": token},
+    )
+
+
+@require_GET
+def nearby(request):
+    """Duplicate hint while filing: open cases of the same category nearby, or similar text."""
+    category = (
+        Category.objects.filter(pk=request.GET.get("category") or 0, level=3).first()
+        if (request.GET.get("category") or "").isdigit()
+        else None
+    )
+    region = (
+        Region.objects.filter(pk=request.GET.get("region") or 0).first()
+        if (request.GET.get("region") or "").isdigit()
+        else None
+    )
+    text = (request.GET.get("q") or "")[:200]
+    if category is None and region is None and not text:
+        return JsonResponse({"results": []})
+    return JsonResponse(
+        {"results": selectors.nearby_open_cases(category=category, region=region, text=text)}
+    )
+
+
+class AreaFeed(Feed):
+    feed_type = Atom1Feed
+    description_template = None
+
+    def get_object(self, request, code):
+        return get_object_or_404(Region, code=code)
+
+    def title(self, region):
+        return _("Cases in %(area)s") % {"area": region.name}
+
+    def link(self, region):
+        return reverse("cases_public:list") + f"?region={region.pk}"
+
+    def subtitle(self, region):
+        return gettext_lazy("Anonymised cases reported to the city hotline.")
+
+    def items(self, region):
+        return selectors.public_cases().filter(region__path__startswith=region.path)[:50]
+
+    def item_title(self, case):
+        return f"{case.number} {selectors.public_title(case)}"
+
+    def item_description(self, case):
+        view = selectors.public_view(case)
+        return f"{view['category']} · {view['area']} · {view['status_label']} · {view['unit']}"
+
+    def item_link(self, case):
+        return reverse("cases_public:detail", kwargs={"number": case.number})
+
+    def item_updateddate(self, case):
+        return case.updated_at
+
+    def item_pubdate(self, case):
+        return case.received_at
+
+
+@login_required
+def moderate(request, number):
+    """A dispatcher hides or edits a case's public text (audited as a CaseEvent)."""
+    from cases import rules
+    from cases.models import Case
+
+    case = get_object_or_404(
+        Case.objects.select_related("category", "region", "lead_unit"), number=number
+    )
+    if not rules.can_arbitrate.test(request.user, case):
+        raise Http404
+    existing = getattr(case, "public_text", None) if hasattr(case, "public_text") else None
+    if request.method == "POST":
+        try:
+            services.public_text_moderate(
+                actor=request.user,
+                case=case,
+                title=request.POST.get("title", ""),
+                reply=request.POST.get("reply", ""),
+                hidden=request.POST.get("hidden") == "on",
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("The public text was updated."))
+            return redirect("cases_public:moderate", number=number)
+    return render(
+        request,
+        former("public/moderate.html", "cases/moderate.html"),
+        {
+            "case": case,
+            "public": selectors.public_view(case),
+            "reply": selectors.public_reply(case),
+            "existing": existing,
+        },
+    )
