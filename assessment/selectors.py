@@ -5,7 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from cases.models import Assignment, Case
+from cases.models import Assignment
+from cases.selectors import cases_public
 from civic import roles
 from civic.models import Unit
 
@@ -138,7 +139,10 @@ def trend_svg(points: list, width: int = 600, height: int = 200) -> dict:
 
 
 def unit_cases(unit: Unit, month) -> list[dict]:
-    """Anonymised cases of the unit in the month: number, category, status, dates only."""
+    """Anonymised cases of the unit in the month: number, category, status, dates only.
+
+    The boards are public: only cases the public may see are listed (`cases_public`); the
+    scores still count every case."""
     start, end = month_bounds(parse_month(month))
     ids = Assignment.objects.filter(
         unit=unit,
@@ -147,7 +151,8 @@ def unit_cases(unit: Unit, month) -> list[dict]:
         dispatched_at__lt=end,
     ).filter(Q(state=Assignment.State.ACTIVE) | Q(state=Assignment.State.DONE))
     cases = (
-        Case.objects.filter(pk__in=ids.values("case_id"))
+        cases_public()
+        .filter(pk__in=ids.values("case_id"))
         .select_related("category")
         .order_by("dispatched_at", "number")
     )

@@ -1,4 +1,9 @@
-from civic.errors import ConflictError, DomainValidationError, PermissionDeniedError
+from civic.errors import (
+    ApplicationError,
+    ConflictError,
+    DomainValidationError,
+    PermissionDeniedError,
+)
 
 
 class IllegalTransition(ConflictError):
@@ -11,3 +16,10 @@ class ReturnWindowClosed(DomainValidationError):
 
 class NotAllowed(PermissionDeniedError):
     pass
+
+
+class IdempotencyKeyReused(ApplicationError):
+    """A client sent an Idempotency-Key it had already used for a different request: neither
+    a retry (same case) nor a new case is the right answer, so it is refused."""
+
+    status_code = 422

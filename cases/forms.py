@@ -4,12 +4,13 @@ from django import forms
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from civic.forms import ModelChoiceField, ModelMultipleChoiceField
 from civic.models import Category, Region, Unit
 
 from .models import NOT_DISPATCHED_OUTCOMES, Kind, Outcome, Reply, Revisit, Urgency
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(ModelChoiceField):
     """Leaf categories grouped by their first and second level (optgroups)."""
 
     def __init__(self, **kwargs):
@@ -31,7 +32,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
 
-class RegionChoiceField(forms.ModelChoiceField):
+class RegionChoiceField(ModelChoiceField):
     """Communities and villages grouped by street/township."""
 
     def __init__(self, **kwargs):
@@ -188,7 +189,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
             queryset=Unit.objects.filter(active=True)
@@ -203,7 +204,7 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 class DispatchForm(forms.Form):
     lead_unit = UnitChoiceField(label=_("Lead unit"))
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = ModelMultipleChoiceField(
         label=_("Co-units"),
         queryset=Unit.objects.filter(active=True).exclude(kind=Unit.Kind.CENTRE),
         required=False,

@@ -885,9 +885,17 @@ class DeadlineEffect(models.Model):
 
 
 class IntakeKey(models.Model):
-    """An Idempotency-Key seen on API intake: a retried POST returns the same case."""
+    """An Idempotency-Key seen on API intake: a retried POST by the same client returns the
+    same case. A key belongs to the client that sent it (`scope`): another client's identical
+    key is another request, never answered with this case (issue 31)."""
 
-    key = models.CharField(_("key"), max_length=100, unique=True)
+    # "user:<id>", or "addr:<HMAC of the client address>" for a caller without an account
+    # (no address is stored in clear); keys stored before scopes have "legacy", which no
+    # client's scope ever equals.
+    scope = models.CharField(_("client"), max_length=80)
+    key = models.CharField(_("key"), max_length=100)
+    # SHA-256 of the validated request: the same key with another request is refused.
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
     )
@@ -896,3 +904,6 @@ class IntakeKey(models.Model):
     class Meta:
         verbose_name = _("intake idempotency key")
         verbose_name_plural = _("intake idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="intake_key_once_per_client")
+        ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from civic.client import client_address
+
 from . import masking
 from .models import Case, PersonalDataAccess
 from .rules import can_see_personal_data
@@ -33,7 +35,7 @@ def reveal_personal_data(request: HttpRequest, case: Case, *, surface: str) -> b
             user=user,
             surface=surface,
             path=request.path[:300],
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_address(request) or None,
         )
     return True
 

@@ -2,9 +2,11 @@
 
 import uuid
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -12,18 +14,21 @@ from civic import roles
 from civic.models import Category, Region, Unit
 from civic.roles import HANDLING_ROLES, Role
 
+from .masking import scrub_text
 from .models import (
     HANDLING_STATUSES,
     Assignment,
     Case,
+    CaseEvent,
     ExtensionRequest,
+    Outcome,
     ReplyTemplate,
     RequestState,
     ReturnRequest,
     Revisit,
     Status,
 )
-from .rules import VISIBLE_ASSIGNMENT_STATES
+from .rules import VISIBLE_ASSIGNMENT_STATES, is_member_of_assigned_unit
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,108 @@ def case_get_visible(user, *, number: str | None = None, pk: int | None = None) 
     if number is not None:
         return qs.filter(number=number).first()
     return qs.filter(pk=pk).first()
+
+
+# --- what the reporter reads of a case's trail -------------------------------------------------
+
+# Steps among the centre and the units: working notes, the assessment flag, a unit's objection
+# and its refusal, and moderation of the public text. The reporter's page and the API show the
+# reporter everything else (their case's state changes, contact, replies, revisits).
+INTERNAL_ACTIONS = frozenset(
+    {"note", "set_assessable", "request_return", "return_rejected", "moderate"}
+)
+
+
+def events_for_reporter(case: Case) -> QuerySet[CaseEvent]:
+    """The trail as the reporter reads it: the resident's case page and, for the reporter, the
+    API's events (`events_visible_to`)."""
+    return (
+        case.events.select_related("actor_unit")
+        .exclude(action__in=INTERNAL_ACTIONS)
+        .order_by("at", "id")
+    )
+
+
+def events_visible_to(user, case: Case) -> QuerySet[CaseEvent]:
+    """The whole trail for the centre and the units working on the case; for anyone else who
+    may see the case (its reporter) the reporter's trail."""
+    if getattr(user, "is_authenticated", False) and (
+        roles.is_centre_staff(user) or is_member_of_assigned_unit(user, case)
+    ):
+        return case.events.select_related("actor_unit").order_by("at", "id")
+    return events_for_reporter(case)
+
+
+# --- what the public may see ---------------------------------------------------------------------
+
+# Outcomes whose cases stay off every public surface (privacy, petitions, unlawful requests).
+PRIVATE_OUTCOMES = (Outcome.SECRET_OR_PRIVACY, Outcome.OTHER_CHANNEL, Outcome.UNLAWFUL)
+PUBLIC_GRID = Decimal("0.001")  # about 100 m
+
+
+def cases_public() -> QuerySet[Case]:
+    """THE rule for what the public may see: every case but those closed as private
+    (`PRIVATE_OUTCOMES`) and those a dispatcher hid. Every public surface starts here: the
+    public pages, map data, nearby hints and feeds (`public.selectors.public_cases`), followers'
+    mails, Open311's reads, the boards' case lists, themes' linked cases, council's case links.
+
+    Moderation is `public.PublicText` (table cases_publictext), a model of an app above this
+    one: it is read by name through the reverse relation `public_text`, which imports nothing
+    from `public` (import-linter forbids it)."""
+    return Case.objects.exclude(outcome__in=PRIVATE_OUTCOMES).exclude(public_text__hidden=True)
+
+
+def case_is_public(case: Case) -> bool:
+    return cases_public().filter(pk=case.pk).exists()
+
+
+def _moderated(case: Case):
+    """The case's `public.PublicText`, or None (see `cases_public`)."""
+    try:
+        return case.public_text
+    except ObjectDoesNotExist:
+        return None
+
+
+# Every public text goes through scrub_text on the way out, a moderator's too: one function
+# decides what personal data and door-level address the public never reads.
+
+
+def public_title_of(case: Case) -> str:
+    """The title the public reads: the moderator's if they wrote one, else the case's own."""
+    moderated = _moderated(case)
+    return scrub_text(moderated.title if moderated and moderated.title else case.title)
+
+
+def public_reply_of(case: Case) -> str:
+    """The reply the public reads: the moderator's if they wrote one, else the latest reply."""
+    moderated = _moderated(case)
+    if moderated and moderated.reply:
+        return scrub_text(moderated.reply)
+    # From the prefetched replies when a list loaded them, else one query.
+    latest = max(case.replies.all(), key=lambda r: (r.created_at, r.pk), default=None)
+    return scrub_text(latest.text) if latest else ""
+
+
+def public_description_of(case: Case) -> str:
+    """The description the public reads (Open311 publishes one; the public pages show none).
+    A dispatcher who rewrote the title judged the resident's own words unfit for the public:
+    their title then stands in for the description too."""
+    moderated = _moderated(case)
+    return scrub_text(moderated.title if moderated and moderated.title else case.description)
+
+
+def _snap(value) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value) / PUBLIC_GRID).quantize(Decimal(1), rounding=ROUND_HALF_UP) * PUBLIC_GRID
+
+
+def public_point_of(case: Case) -> tuple[Decimal | None, Decimal | None]:
+    """The community's centre, or the point snapped to a ~100 m grid — never the exact spot."""
+    if case.region.center_lat is not None:
+        return _snap(case.region.center_lat), _snap(case.region.center_lng)
+    return _snap(case.lat), _snap(case.lng)
 
 
 def cases_of_resident(user) -> QuerySet[Case]:

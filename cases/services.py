@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import calendar, clock, roles
-from civic.errors import DomainValidationError, NotFoundError
+from civic.errors import DomainValidationError, NotFoundError, RateLimitedError
 from civic.models import Category, Region, Unit, User
 from civic.roles import HANDLING_ROLES, Role
+from civic.throttling import count_in_window
 
 from . import deadlines, inserts, numbers, rules, selectors, workflow
 from .errors import NotAllowed, ReturnWindowClosed
@@ -194,6 +196,34 @@ URGENCIES = frozenset(Urgency.values)
 
 def access_code_matches(case: Case, code: str) -> bool:
     return hmac.compare_digest(case.access_code_hash, access_code_hash(code or ""))
+
+
+def case_track_lookup(*, number: str, access_code: str, client: str) -> Case:
+    """The case a number and its access code open (following a case without an account), for
+    the tracking page and POST /api/v1/track/ alike.
+
+    Every lookup counts against two limits of settings.TRACK_LOOKUPS_PER_MINUTE (default 10) in
+    the shared cache: per client address (`civic.client.client_address`: one guesser trying many
+    codes) and per case number (many addresses guessing one case's code). An 8-letter code from
+    32 letters cannot be guessed at that pace. Raises RateLimitedError over either
+    (extra.retry_after: seconds to the end of the minute), and the same NotFoundError for an
+    unknown number and a wrong code.
+    """
+    counts = [
+        count_in_window(f"track:ip:{client}", 60),
+        count_in_window(f"track:n:{number}", 60),
+    ]
+    if any(count > settings.TRACK_LOOKUPS_PER_MINUTE for count, _wait in counts):
+        raise RateLimitedError(
+            _("Too many lookups. Please wait a minute and try again."),
+            extra={"retry_after": math.ceil(max(wait for _count, wait in counts))},
+        )
+    case = (
+        Case.objects.filter(number=number).select_related("category", "region", "lead_unit").first()
+    )
+    if case is None or not access_code_matches(case, access_code):
+        raise NotFoundError(_("No case matches this number and access code."))
+    return case
 
 
 def _new_access_code() -> str:
@@ -1144,6 +1174,7 @@ __all__ = [
     "case_reply",
     "case_set_assessable",
     "case_sign",
+    "case_track_lookup",
     "co_unit_add",
     "co_unit_report",
     "extension_request_create",

@@ -20,7 +20,9 @@ def sweep_deadlines() -> dict:
     depend on it (each effect is claimed once in the database)."""
     from .sweep import sweep
 
-    if not cache.add(SWEEP_LOCK, "1", timeout=55):
+    # False: another run holds the lock. None: the cache is down (errors ignored, settings
+    # CACHES): sweep anyway, deadlines matter more than an overlap the database makes harmless.
+    if cache.add(SWEEP_LOCK, "1", timeout=55) is False:
         logger.info("sweep already running; skipped")
         return {}
     try:

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -23,11 +22,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from civic import catalogue, roles
+from civic.client import client_address
 from civic.errors import (
     ApplicationError,
     ConflictError,
     DomainValidationError,
+    NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
 )
 from civic.pagination import windowed_page
 from civic.roles import HANDLING_ROLES
@@ -35,15 +37,10 @@ from civic.roles import HANDLING_ROLES
 from . import forms, hooks, privacy, rules, selectors, services
 from .models import Assignment, Case, Channel, PersonalDataAccess, RequestState, Status
 
-TRACK_LIMIT_PER_MINUTE = 10
 DUE_SOON_HOURS = 24
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "?")
 
 
 def _apply_error(request, exc: ApplicationError, form=None) -> int:
@@ -83,13 +80,10 @@ def _deadline_badge(case: Case) -> str:
 
 
 def _timeline(case: Case, *, public: bool) -> list:
-    events = case.events.select_related("actor_unit").order_by("at", "id")
-    hidden_actions = (
-        {"note", "set_assessable", "request_return", "return_rejected", "moderate"}
-        if public
-        else set()
-    )
-    return [e for e in events if e.action not in hidden_actions]
+    """The trail: the reporter's (`public`, the same as their API events) or the staff's."""
+    if public:
+        return list(selectors.events_for_reporter(case))
+    return list(case.events.select_related("actor_unit").order_by("at", "id"))
 
 
 def _get_case(user, number: str) -> Case:
@@ -177,46 +171,38 @@ def filed(request):
     return render(request, "cases/filed.html", {"number": info["number"], "code": info["code"]})
 
 
-def _rate_limited(request, number: str) -> bool:
-    """Tracking lookups per IP and per case number (no access-code brute force)."""
-    minute = int(timezone.now().timestamp() // 60)
-    over = False
-    for key in (f"track:ip:{_client_ip(request)}:{minute}", f"track:n:{number}:{minute}"):
-        cache.add(key, 0, timeout=120)
-        try:
-            if cache.incr(key) > TRACK_LIMIT_PER_MINUTE:
-                over = True
-        except ValueError:
-            over = True
-    return over
-
-
 def track(request):
     status = 200
     case = None
+    retry_after = None
     if request.method == "POST":
         form = forms.TrackForm(request.POST)
         if form.is_valid():
-            number = form.cleaned_data["number"]
-            if _rate_limited(request, number):
-                messages.error(request, _("Too many lookups. Please wait a minute and try again."))
-                status = 429
-            else:
-                found = Case.objects.filter(number=number).first()
-                if found is not None and services.access_code_matches(
-                    found, form.cleaned_data["access_code"]
-                ):
-                    tracked = request.session.get("tracked_cases", [])
-                    request.session["tracked_cases"] = [*tracked[-20:], found.pk]
-                    return redirect("cases:tracked", number=found.number)
+            try:
+                found = services.case_track_lookup(
+                    number=form.cleaned_data["number"],
+                    access_code=form.cleaned_data["access_code"],
+                    client=client_address(request),
+                )
+            except RateLimitedError as exc:
+                messages.error(request, exc.message)
+                status, retry_after = 429, exc.extra["retry_after"]
+            except NotFoundError as exc:
                 # The same message for an unknown number and a wrong code.
-                form.add_error(None, _("No case matches this number and access code."))
+                form.add_error(None, exc.message)
                 status = 404
+            else:
+                tracked = request.session.get("tracked_cases", [])
+                request.session["tracked_cases"] = [*tracked[-20:], found.pk]
+                return redirect("cases:tracked", number=found.number)
         else:
             status = 400
     else:
         form = forms.TrackForm(initial={"number": request.GET.get("number", "")})
-    return render(request, "cases/track.html", {"form": form, "case": case}, status=status)
+    response = render(request, "cases/track.html", {"form": form, "case": case}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _resident_case(request, number: str) -> Case:

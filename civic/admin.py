@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import calendar
 from .models import CalendarDay, Category, Membership, Region, Unit, User
 
 
@@ -67,12 +70,54 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "unit"]
 
 
+class CalendarDayForm(forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "is_workday", "kind", "name", "source"]
+
+    def validate_unique(self):
+        # Adding the official day for a date that only has a provisional row replaces that row
+        # (calendar_day_enter): that date is not a duplicate.
+        date = self.cleaned_data.get("date")
+        if (
+            self.instance.pk is None
+            and date
+            and CalendarDay.objects.filter(date=date, provisional=True).exists()
+        ):
+            return
+        super().validate_unique()
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "is_workday", "name", "source"]
-    list_filter = ["kind", "is_workday", "source"]
+    """Entering the State Council's schedule: saving a day (added or changed) makes it official
+    and replaces the provisional row of that date; "confirm" takes the checked provisional days
+    as official unchanged. Stored deadlines keep their dates."""
+
+    form = CalendarDayForm
+    list_display = ["date", "kind", "is_workday", "name", "source", "provisional"]
+    list_filter = ["provisional", "kind", "is_workday", "source"]
     search_fields = ["name"]
     date_hierarchy = "date"
+    readonly_fields = ["provisional"]
+    actions = ["confirm_official"]
+
+    def save_model(self, request, obj, form, change):
+        calendar.calendar_day_enter(obj)
+
+    @admin.action(description=_("Confirm the selected days as the official schedule"))
+    def confirm_official(self, request, queryset):
+        changed = calendar.calendar_days_confirm(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d provisional day confirmed as official.",
+                "%(count)d provisional days confirmed as official.",
+                changed,
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
 
 
 # Chinese-first titles for the city administrator; the calendar banner is in

@@ -567,13 +567,14 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def seed_structure(stdout=None) -> None:
-    from .calendar import calendar_seed_from_package
+    from .calendar import calendar_seed_from_package, calendar_seed_provisional
 
     with transaction.atomic():
         counts = seed_regions_and_units()
         categories = seed_categories()
         seed_users()
-    days = calendar_seed_from_package()
+    # The years chinese-calendar knows, then up to next year provisionally (computed holidays).
+    days = calendar_seed_from_package() + calendar_seed_provisional()
     if stdout:
         stdout.write(
             f"structure: {counts['regions']} regions, {counts['units']} units, {categories} categories; calendar +{days} days"

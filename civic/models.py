@@ -306,9 +306,12 @@ class Membership(models.Model):
 class CalendarDay(models.Model):
     """One day of the official working calendar (法定节假日 and 调休 working weekends).
 
-    Seeded from `chinese-calendar` (2004–2026); administrators enter later years when the
-    State Council publishes them. A year with no rows falls back to Monday–Friday and raises
-    a warning (civic.checks, the admin banner and the log).
+    Seeded from `chinese-calendar` (2004–2026). Later years are first filled *provisionally*
+    from the statutory holidays the `holidays` package computes from the lunar calendar
+    (`provisional`, source "holidays"): without the State Council's swapped working days (调休).
+    An administrator's entry, or a newer `chinese-calendar`, replaces them day by day; the
+    warnings (civic.checks, the admin banner, the log) last while a year is provisional or
+    missing. See docs/calendar.md.
     """
 
     class Kind(models.TextChoices):
@@ -322,6 +325,14 @@ class CalendarDay(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
     source = models.CharField(_("source"), max_length=40, default="admin")
+    provisional = models.BooleanField(
+        _("provisional"),
+        default=False,
+        help_text=_(
+            "Computed from the statutory holidays, without the State Council's swapped working "
+            "days (调休). Saving the day here makes it official."
+        ),
+    )
 
     class Meta:
         verbose_name = _("calendar day")

@@ -45,6 +45,10 @@ class KnownCountPagination(PageNumberPagination):
         return KnownCountPaginator(object_list, per_page, known_count=self._known_count, **kwargs)
 
 
+# Far past the end of any list, and its offset (× any page size) still fits a bigint.
+MAX_PAGE_NUMBER = 10**9
+
+
 def windowed_page(queryset: QuerySet, number, per_page: int) -> Page:
     """Page `number` of `queryset` (as `Paginator.get_page`: not a number → the first page,
     past the end → the last) with its total from the same query. A sorted page reads every
@@ -54,6 +58,9 @@ def windowed_page(queryset: QuerySet, number, per_page: int) -> Page:
         number = max(1, int(number))
     except (TypeError, ValueError):
         number = 1
+    # A page number is typed into a URL: one whose offset no database integer holds (page
+    # 99999999999999999999 overflowed the OFFSET, a 500) is simply past the end.
+    number = min(number, MAX_PAGE_NUMBER)
     counted = queryset.annotate(_window_total=Window(Count("pk")))
 
     def rows_of(page: int) -> list:

@@ -11,12 +11,45 @@ boundary, which is fine for abuse limits.
 
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache as default_cache
 from rest_framework.throttling import ScopedRateThrottle
+
+from civic.client import client_address
+
+
+def count_in_window(key: str, seconds: int, *, cache=None, now: float | None = None):
+    """Count one request under `key` in the current fixed window of `seconds`.
+
+    Returns (requests in this window so far, this one included; seconds to the window's end).
+    Every per-client limit of the site counts this way (DRF throttles below, tracking lookups,
+    "me too")."""
+    cache = default_cache if cache is None else cache
+    now = time.time() if now is None else now
+    window = int(now // seconds)
+    retry_after = (window + 1) * seconds - now
+    key = f"{key}:{window}"
+    # The entry outlives its window a little; the next window uses a new key.
+    if cache.add(key, 1, seconds + 5):
+        return 1, retry_after
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, seconds + 5)
+        return 1, retry_after
+    # None: the cache is down and its errors are ignored (settings CACHES): nothing can be
+    # counted for those seconds, and a limit is not worth refusing every client for.
+    return (1 if count is None else count), retry_after
 
 
 class WindowScopedRateThrottle(ScopedRateThrottle):
     """`ScopedRateThrottle` (the view's `throttle_scope`, rates from DEFAULT_THROTTLE_RATES)
-    counted in fixed windows."""
+    counted in fixed windows, anonymous clients by `civic.client.client_address`."""
+
+    def get_ident(self, request) -> str:
+        # DRF's own reads a client-written X-Forwarded-For unless NUM_PROXIES is set.
+        return client_address(request)
 
     def allow_request(self, request, view) -> bool:
         self.scope = getattr(view, self.scope_attr, None)
@@ -27,19 +60,9 @@ class WindowScopedRateThrottle(ScopedRateThrottle):
         key = self.get_cache_key(request, view)
         if key is None:
             return True
-        now = self.timer()
-        window = int(now // self.duration)
-        self.retry_after = (window + 1) * self.duration - now
-        key = f"{key}:{window}"
-        # The entry outlives its window a little; the next window uses a new key.
-        if self.cache.add(key, 1, self.duration + 5):
-            count = 1
-        else:
-            try:
-                count = self.cache.incr(key)
-            except ValueError:  # expired between add and incr
-                self.cache.add(key, 1, self.duration + 5)
-                count = 1
+        count, self.retry_after = count_in_window(
+            key, self.duration, cache=self.cache, now=self.timer()
+        )
         return count <= self.num_requests
 
     def wait(self) -> float:

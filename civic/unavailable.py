@@ -20,7 +20,8 @@ RETRY_AFTER_SECONDS = 5
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
-def _machine_client(request) -> bool:
+def wants_json(request) -> bool:
+    """API and Open311 paths, and clients that ask for JSON, get JSON error bodies."""
     return request.path.startswith(("/api/", "/open311/")) or "json" in request.headers.get(
         "Accept", ""
     )
@@ -29,7 +30,7 @@ def _machine_client(request) -> bool:
 def unavailable_response(request) -> HttpResponse:
     """A 503 that needs no database: no template context processors, no session, no user."""
     message = _("The service is briefly unavailable. Please try again in a few seconds.")
-    if _machine_client(request):
+    if wants_json(request):
         body = json.dumps({"message": message, "extra": {"retry_after": RETRY_AFTER_SECONDS}})
         response = HttpResponse(body, status=503, content_type="application/json")
     else:

@@ -3,13 +3,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic.forms import ModelChoiceField, RowIdField
 from civic.models import Region
 
 from .models import ListItem, Meeting, Party
 
 
 class MeetingPlanForm(forms.Form):
-    community = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Community"))
+    community = ModelChoiceField(queryset=Region.objects.none(), label=_("Community"))
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(
         label=_("Time"),
@@ -67,7 +68,7 @@ class AgendaItemForm(forms.Form):
 
 
 class DeliberationForm(forms.Form):
-    agenda_item = forms.IntegerField(widget=forms.HiddenInput)
+    agenda_item = RowIdField(widget=forms.HiddenInput)
     party = forms.ChoiceField(label=_("Speaker's party"), choices=Party.choices)
     speaker = forms.CharField(label=_("Speaker"), max_length=100, required=False)
     summary = forms.CharField(
@@ -76,7 +77,7 @@ class DeliberationForm(forms.Form):
 
 
 class ResolutionForm(forms.Form):
-    agenda_item = forms.IntegerField(widget=forms.HiddenInput)
+    agenda_item = RowIdField(widget=forms.HiddenInput)
     text = forms.CharField(label=_("Motion"), widget=forms.Textarea(attrs={"rows": 2}))
     votes_for = forms.IntegerField(label=_("For"), min_value=0, initial=0)
     votes_against = forms.IntegerField(label=_("Against"), min_value=0, initial=0)
@@ -95,7 +96,7 @@ class ListItemForm(forms.Form):
 
 
 class ProjectLinkForm(forms.Form):
-    project = forms.IntegerField(widget=forms.HiddenInput)
+    project = RowIdField(widget=forms.HiddenInput)
     case_number = forms.CharField(label=_("Case or task number"), max_length=32)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -116,7 +117,7 @@ class ProposalForm(forms.Form):
 
 
 class ProposalAcceptForm(forms.Form):
-    meeting = forms.ModelChoiceField(queryset=Meeting.objects.none(), label=_("Meeting"))
+    meeting = ModelChoiceField(queryset=Meeting.objects.none(), label=_("Meeting"))
 
     def __init__(self, *args, meetings=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -100,14 +100,48 @@ def attendance_counts(meeting: Meeting) -> dict[str, int]:
 
 
 def attendance_by_party(meeting: Meeting) -> list[dict]:
-    """Invited and attending per party, in the order of the five parties, with labels."""
-    rows = {
-        r["party"]: r
-        for r in meeting.participants.values("party").annotate(
-            invited=Count("id"), attending=Count("id", filter=Q(attended=True))
+    """Invited (应到) and attending (实到) per party, in the order of the five parties, with
+    labels. Participants whose party is not one of the five (the column has no database
+    constraint: imported or older rows) are counted in one last row, `party` None, so the rows
+    always add up to the totals of attendance_summary()."""
+    # A fresh queryset with the ordering cleared: `meeting.participants` may be the prefetched
+    # one of meeting_detail(), ordered by ("party", "id"), and an explicit ordering joins the
+    # GROUP BY — one group per participant, of which a dict by party kept only the last
+    # (two residents present were printed 应到1 实到1: issue 31, finding 9).
+    grouped = (
+        Participant.objects.filter(meeting_id=meeting.pk)
+        .order_by()
+        .values("party")
+        .annotate(invited=Count("id"), attending=Count("id", filter=Q(attended=True)))
+    )
+    counts = {r["party"]: (r["invited"], r["attending"]) for r in grouped}
+    rows = [
+        {"party": value, "label": label, "invited": counts[value][0], "attending": counts[value][1]}
+        for value, label in Party.choices
+        if value in counts
+    ]
+    others = [n for party, n in counts.items() if party not in Party.values]
+    if others:
+        rows.append(
+            {
+                "party": None,
+                "label": _("Not one of the five parties"),
+                "invited": sum(invited for invited, _attending in others),
+                "attending": sum(attending for _invited, attending in others),
+            }
         )
+    return rows
+
+
+def attendance_summary(meeting: Meeting) -> dict:
+    """The attendance table of the minutes: `parties` (attendance_by_party) and the totals,
+    summed from those rows so the header can never disagree with them."""
+    rows = attendance_by_party(meeting)
+    return {
+        "parties": rows,
+        "invited": sum(r["invited"] for r in rows),
+        "attending": sum(r["attending"] for r in rows),
     }
-    return [{**rows[value], "label": label} for value, label in Party.choices if value in rows]
 
 
 def voting_rule_for(community_id: int) -> tuple[Decimal, Decimal]:
@@ -166,7 +200,8 @@ def minutes_draft(meeting: Meeting) -> str:
         "",
         _("Attendance"),
     ]
-    for row in attendance_by_party(meeting):
+    attendance = attendance_summary(meeting)
+    for row in attendance["parties"]:
         lines.append(
             _("%(party)s: %(attending)s of %(invited)s attended")
             % {
@@ -175,6 +210,10 @@ def minutes_draft(meeting: Meeting) -> str:
                 "invited": row["invited"],
             }
         )
+    lines.append(
+        _("Total: %(attending)s of %(invited)s attended")
+        % {"attending": attendance["attending"], "invited": attendance["invited"]}
+    )
     for item in meeting.agenda_items.all():
         lines += ["", f"{item.position}. {item.title}"]
         for d in item.deliberations.all():

@@ -149,7 +149,7 @@ class MeetingDetailView(LoginRequiredMixin, View):
                 "show_record": show_record,
                 "actions": workflow.actions_for(meeting.status) if manage else [],
                 "notice_form": forms.NoticeForm(initial={"notice": meeting.notice}),
-                "attendance": selectors.attendance_by_party(meeting) if show_record else [],
+                "attendance": selectors.attendance_summary(meeting) if show_record else None,
                 "minutes": selectors.current_minutes(meeting) if show_record else None,
             },
         )
@@ -334,7 +334,7 @@ class MinutesView(LoginRequiredMixin, View):
                 "shown": shown,
                 "versions": versions,
                 "is_current": bool(versions) and shown == versions[0],
-                "attendance": selectors.attendance_by_party(meeting),
+                "attendance": selectors.attendance_summary(meeting),
                 "manage": can_manage_meeting.test(request.user, meeting),
             },
         )

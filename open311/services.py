@@ -81,6 +81,8 @@ def open311_client_authenticate(api_key: str | None) -> Open311Client:
         count = cache.incr(bucket)
     except Exception as exc:
         raise RateLimitedError(_("Rate limiting is unavailable; try again later.")) from exc
+    if count is None:  # the cache is down, its errors ignored (settings CACHES): fail closed
+        raise RateLimitedError(_("Rate limiting is unavailable; try again later."))
     if count > client.requests_per_minute:
         raise RateLimitedError(_("Too many requests for this api_key; slow down."))
     return client

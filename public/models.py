@@ -79,8 +79,11 @@ class MeToo(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Anonymous supporters are counted once per browser session (a hash, never the raw id).
+    # Anonymous supporters are counted once per browser session and once per client address
+    # (keyed hashes, never the raw session id or IP): new sessions are free to make, addresses
+    # are not. Empty for signed-in users (once per user) and for rows from before.
     session_hash = models.CharField(_("session hash"), max_length=64, blank=True)
+    address_hash = models.CharField(_("address hash"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -95,6 +98,11 @@ class MeToo(models.Model):
                 fields=["case", "session_hash"],
                 condition=~Q(session_hash=""),
                 name="metoo_once_per_session",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "address_hash"],
+                condition=~Q(address_hash=""),
+                name="metoo_once_per_address",
             ),
         ]
 

@@ -1,36 +1,32 @@
-"""Reads of the public side, and the one rule for what the public may see (public_cases).
+"""Reads of the public side: its pages, map data, nearby hints and feeds.
 
 Every public surface (pages, map data, nearby, feeds) goes through `public_cases()` and shows
-`public_view()` / `public_title()` / `public_reply()`, never a case's own fields."""
+`public_view()` / `public_title()` / `public_reply()`, never a case's own fields. The rule and
+the text themselves are `cases.selectors.cases_public` and `public_*_of`, so that surfaces of
+apps that may not import this one (Open311, council, the boards) apply the very same ones."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.masking import scrub_text
-from cases.models import Case, Outcome, Status
+from cases.models import Case, Status
+from cases.selectors import cases_public, public_point_of, public_reply_of, public_title_of
 from civic import text as civic_text
 from civic.errors import NotFoundError
+from civic.forms import row_id
 from civic.models import Category, Region
 
-from .models import PublicText
-
-GRID = Decimal("0.001")  # about 100 m
-# Outcomes whose cases stay off the public list (privacy, petitions, unlawful requests).
-PRIVATE_OUTCOMES = (Outcome.SECRET_OR_PRIVACY, Outcome.OTHER_CHANNEL, Outcome.UNLAWFUL)
 PUBLIC_STATUS_LABELS = dict(Status.choices)
 
 
 def public_cases() -> QuerySet[Case]:
-    hidden = PublicText.objects.filter(case=OuterRef("pk"), hidden=True)
     return (
-        Case.objects.exclude(outcome__in=PRIVATE_OUTCOMES)
-        .exclude(Exists(hidden))
+        cases_public()
         .select_related("category__parent__parent", "region__parent", "lead_unit", "public_text")
         .annotate(me_too_total=Count("me_toos", distinct=True))
         .order_by("-received_at")
@@ -43,48 +39,33 @@ def public_case_filter(qs: QuerySet[Case], *, params) -> QuerySet[Case]:
         qs = qs.exclude(status=Status.CLOSED)
     elif status in PUBLIC_STATUS_LABELS:
         qs = qs.filter(status=status)
-    category = params.get("category") or ""
-    if category.isdigit():
-        node = Category.objects.filter(pk=int(category)).first()
+    category = row_id(params.get("category"))
+    if category is not None:
+        node = Category.objects.filter(pk=category).first()
         if node is not None:
             qs = qs.filter(category__path__startswith=node.path)
-    region = params.get("region") or ""
-    if region.isdigit():
-        node = Region.objects.filter(pk=int(region)).first()
+    region = row_id(params.get("region"))
+    if region is not None:
+        node = Region.objects.filter(pk=region).first()
         if node is not None:
             qs = qs.filter(region__path__startswith=node.path)
-    query = (params.get("q") or "").strip()[:50]
+    # PostgreSQL text cannot hold NUL: a typed "\x00" is dropped, not a database error.
+    query = (params.get("q") or "").replace("\x00", "").strip()[:50]
     if query:
         qs = qs.filter(Q(title__icontains=query) | Q(number=query))
     return qs
 
 
-def _snap(value: Decimal | None) -> Decimal | None:
-    if value is None:
-        return None
-    return (Decimal(value) / GRID).quantize(Decimal(1), rounding=ROUND_HALF_UP) * GRID
-
-
 def coarse_point(case: Case) -> tuple[Decimal | None, Decimal | None]:
-    """The community's centre, or the point snapped to a ~100 m grid — never the exact spot."""
-    if case.region.center_lat is not None:
-        return _snap(case.region.center_lat), _snap(case.region.center_lng)
-    return _snap(case.lat), _snap(case.lng)
+    return public_point_of(case)
 
 
 def public_title(case: Case) -> str:
-    text = getattr(case, "public_text", None) if hasattr(case, "public_text") else None
-    if text is not None and text.title:
-        return text.title
-    return scrub_text(case.title)
+    return public_title_of(case)
 
 
 def public_reply(case: Case) -> str:
-    text = getattr(case, "public_text", None) if hasattr(case, "public_text") else None
-    if text is not None and text.reply:
-        return text.reply
-    reply = case.replies.order_by("-created_at").first()
-    return scrub_text(reply.text) if reply else ""
+    return public_reply_of(case)
 
 
 def public_view(case: Case) -> dict:

@@ -8,25 +8,29 @@ built field by field from `public_view`, never from the model.
 from __future__ import annotations
 
 import hashlib
+import math
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from cases import rules
 from cases.masking import scrub_text
 from cases.models import Case, CaseEvent, Status
+from cases.selectors import case_is_public
 from cases.services import _lock, _record, _save
 from cases.signals import case_event_recorded
-from civic.errors import DomainValidationError
+from civic.errors import DomainValidationError, RateLimitedError
 from civic.models import Region, User
 from civic.notify.services import notify_users
+from civic.throttling import count_in_window
 
 from .models import Follow, MeToo, PublicText
-from .selectors import PRIVATE_OUTCOMES, public_title
+from .selectors import public_title
 
 
 def follow_case(*, user: User, case: Case) -> Follow:
@@ -45,24 +49,52 @@ def unfollow(*, token: str) -> bool:
     return deleted > 0
 
 
+ME_TOO_ANONYMOUS_PER_MINUTE = 10  # per client address, over all cases
+
+
 def _session_hash(session_key: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{session_key}".encode()).hexdigest()
 
 
-def me_too_add(*, case: Case, user: User | None, session_key: str = "") -> bool:
-    """Count a "me too" once per user (or browser session). Returns False when already counted."""
+def _address_hash(address: str) -> str:
+    # Keyed with SECRET_KEY like the session hash: one address always gives the same hash, and
+    # neither the table nor the cache holds an IP (nor one found by hashing all 2^32 without
+    # the key).
+    return salted_hmac("public.me_too.address", address, algorithm="sha256").hexdigest()
+
+
+def me_too_add(
+    *, case: Case, user: User | None, session_key: str = "", client_address: str = ""
+) -> bool:
+    """Count a "me too": once per signed-in user; an anonymous one once per client address and
+    case (and per browser session), since new sessions cost nothing. One address may add at most
+    ME_TOO_ANONYMOUS_PER_MINUTE anonymous voices a minute over all cases.
+
+    `client_address` is `civic.client.client_address(request)`. Returns False when already
+    counted. Raises DomainValidationError (closed case, no session), RateLimitedError.
+    """
     if case.status == Status.CLOSED:
         raise DomainValidationError(
             _("This case is closed; file a new complaint if the problem is back.")
         )
     if user is None and not session_key:
         raise DomainValidationError(_("Enable cookies to add your voice."))
+    address_hash = ""
+    if user is None:
+        address_hash = _address_hash(client_address)
+        count, wait = count_in_window(f"metoo:{address_hash}", 60)
+        if count > ME_TOO_ANONYMOUS_PER_MINUTE:
+            raise RateLimitedError(
+                _("Too many voices from your network. Please wait a minute and try again."),
+                extra={"retry_after": math.ceil(wait)},
+            )
     try:
         with transaction.atomic():
             MeToo.objects.create(
                 case=case,
                 user=user if user is not None else None,
                 session_hash="" if user is not None else _session_hash(session_key),
+                address_hash=address_hash,
             )
     except IntegrityError:
         return False
@@ -119,10 +151,7 @@ def _notify_followers(event: CaseEvent) -> None:
     if event.action not in FOLLOWED_ACTIONS:
         return
     case = event.case
-    if (
-        PublicText.objects.filter(case=case, hidden=True).exists()
-        or case.outcome in PRIVATE_OUTCOMES
-    ):
+    if not case_is_public(case):
         return
     region_paths = []
     node = case.region

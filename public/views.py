@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from civic.client import client_address
 from civic.errors import ApplicationError
+from civic.forms import row_id
 from civic.models import Category, Region
 from civic.templates import former
 
@@ -114,6 +116,7 @@ def me_too(request, number):
             case=case,
             user=request.user if request.user.is_authenticated else None,
             session_key=request.session.session_key or "",
+            client_address=client_address(request),
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -162,17 +165,10 @@ def unsubscribe(request, token):
 @require_GET
 def nearby(request):
     """Duplicate hint while filing: open cases of the same category nearby, or similar text."""
-    category = (
-        Category.objects.filter(pk=request.GET.get("category") or 0, level=3).first()
-        if (request.GET.get("category") or "").isdigit()
-        else None
-    )
-    region = (
-        Region.objects.filter(pk=request.GET.get("region") or 0).first()
-        if (request.GET.get("region") or "").isdigit()
-        else None
-    )
-    text = (request.GET.get("q") or "")[:200]
+    category_id, region_id = row_id(request.GET.get("category")), row_id(request.GET.get("region"))
+    category = Category.objects.filter(pk=category_id, level=3).first() if category_id else None
+    region = Region.objects.filter(pk=region_id).first() if region_id else None
+    text = (request.GET.get("q") or "").replace("\x00", "")[:200]
     if category is None and region is None and not text:
         return JsonResponse({"results": []})
     return JsonResponse(

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from civic.forms import ModelChoiceField, ModelMultipleChoiceField
 from civic.models import Region, Unit
 
 from . import selectors
@@ -14,9 +15,7 @@ MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 class HotTopicFilterForm(forms.Form):
     month = forms.RegexField(MONTH_RE, label=_("Month (YYYY-MM)"), required=False)
-    region = forms.ModelChoiceField(
-        queryset=Region.objects.none(), label=_("Region"), required=False
-    )
+    region = ModelChoiceField(queryset=Region.objects.none(), label=_("Region"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,8 +35,8 @@ class ThemeFieldsForm(forms.Form):
         max_length=300,
         required=False,
     )
-    lead_unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Lead unit"))
-    co_units = forms.ModelMultipleChoiceField(
+    lead_unit = ModelChoiceField(queryset=Unit.objects.none(), label=_("Lead unit"))
+    co_units = ModelMultipleChoiceField(
         queryset=Unit.objects.none(), label=_("Co-units"), required=False
     )
 
@@ -69,7 +68,7 @@ def parse_milestones(text: str) -> list[tuple[str, dt.date]]:
 
 class PromoteForm(ThemeFieldsForm):
     month = forms.RegexField(MONTH_RE, widget=forms.HiddenInput)
-    region = forms.ModelChoiceField(
+    region = ModelChoiceField(
         queryset=Region.objects.all(), widget=forms.HiddenInput, required=False
     )
     topic = forms.CharField(max_length=20, widget=forms.HiddenInput)
@@ -104,7 +103,7 @@ class MilestoneDoneForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Unit"), required=False)
+    unit = ModelChoiceField(queryset=Unit.objects.none(), label=_("Unit"), required=False)
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
     def __init__(self, *args, **kwargs):

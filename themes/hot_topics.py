@@ -31,10 +31,10 @@ from django.utils.translation import gettext as _
 
 from assessment.services import month_bounds, parse_month
 from cases.models import Case, Channel
+from cases.selectors import PRIVATE_OUTCOMES, public_title_of
 from civic import text as civic_text
 from civic.errors import DomainValidationError
 from civic.models import Category, Region
-from public.selectors import PRIVATE_OUTCOMES
 
 MAX_CASES = 5000
 THRESHOLD = 0.3
@@ -296,8 +296,6 @@ def _growth(
 
 
 def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
-    from public.selectors import public_title
-
     wanted = []
     for topic in topics:
         ids = topic.case_ids
@@ -317,7 +315,7 @@ def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
     )
     for topic in topics:
         topic.representatives = [
-            Representative(cases[pk].number, public_title(cases[pk]))
+            Representative(cases[pk].number, public_title_of(cases[pk]))
             for pk in topic.representatives
         ]
         topic.category_name = names.get(topic.category_id, "")

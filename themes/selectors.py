@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 
 from cases.models import Status
+from cases.selectors import cases_public, public_title_of
 from civic import roles
 from civic.models import Region, Unit
 from civic.roles import HANDLING_ROLES
-from public.selectors import PRIVATE_OUTCOMES, public_title
 
 from . import permissions
 from .models import Milestone, ProactiveSuggestion, Theme, ThemeCase
@@ -86,16 +86,14 @@ def progress_of(theme: Theme) -> Progress:
 def theme_cases_public(theme: Theme, limit: int = 200) -> list[dict]:
     """The linked cases as the public may see them (no reporter, address or description)."""
     links = (
-        ThemeCase.objects.filter(theme=theme)
-        .exclude(case__outcome__in=PRIVATE_OUTCOMES)
-        .exclude(case__public_text__hidden=True)
+        ThemeCase.objects.filter(theme=theme, case__in=cases_public())
         .select_related("case__category", "case__public_text", "case__region")
         .order_by("-case__received_at")[:limit]
     )
     return [
         {
             "number": link.case.number,
-            "title": public_title(link.case),
+            "title": public_title_of(link.case),
             "category": link.case.category.name if link.case.category_id else "",
             "region": link.case.region.name if link.case.region_id else "",
             "status": link.case.status,

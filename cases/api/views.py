@@ -7,10 +7,14 @@ to lists, so scoping happens before anything else (DESIGN §6a).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from functools import cached_property
 
 from django.contrib.auth import authenticate
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -21,18 +25,19 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic import catalogue, roles
+from civic.client import client_address
 from civic.errors import ConflictError
 from civic.models import Category, Unit
 from civic.pagination import KnownCountPagination
 from civic.throttling import WindowScopedRateThrottle
 
 from .. import privacy, rules, selectors, services
-from ..errors import NotAllowed
+from ..errors import IdempotencyKeyReused, NotAllowed
 from ..models import Case, Channel, IntakeKey, PersonalDataAccess, RequestState
 from . import serializers as s
 from .filters import CaseFilter
@@ -47,6 +52,9 @@ ERRORS = {
     409: OpenApiResponse(
         s.ErrorSerializer, description="Illegal transition or someone acted first"
     ),
+    429: OpenApiResponse(
+        s.ErrorSerializer, description="Too many requests (Retry-After, extra.retry_after)"
+    ),
 }
 
 
@@ -58,6 +66,40 @@ def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _intake_key_scope(request) -> str:
+    """Whose Idempotency-Key this is: the account, or for a caller without one the address
+    (as an HMAC: idempotency rows keep no address in clear)."""
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    address = salted_hmac("cases.intake-key", client_address(request), algorithm="sha256")
+    return f"addr:{address.hexdigest()}"
+
+
+def _intake_fingerprint(data: dict) -> str:
+    """The validated request, hashed: a retry matches however its JSON was laid out."""
+    plain = {k: v.pk if isinstance(v, models.Model) else v for k, v in data.items()}
+    text = json.dumps(plain, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _intake_replay(*, scope: str, key: str, fingerprint: str) -> Response | None:
+    """The answer to a retry of a request this client already made with `key`, if any."""
+    existing = IntakeKey.objects.filter(scope=scope, key=key).select_related("case").first()
+    if existing is None:
+        return None
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            _("This Idempotency-Key was already used for a different request."),
+            extra={"header": "Idempotency-Key"},
+        )
+    # The same request again (a retry): the same case, never a duplicate. The access code is
+    # not stored in clear, so a retry cannot show it again.
+    return Response(
+        {"number": existing.case.number, "access_code": "", "status": existing.case.status},
+        status=status.HTTP_200_OK,
+    )
 
 
 @extend_schema_view(
@@ -173,10 +215,21 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 str,
                 OpenApiParameter.HEADER,
                 required=False,
-                description="Retrying with the same key returns the same case",
+                description=(
+                    "Retrying with the same key returns the same case. A key is the client's "
+                    "own (the account, else the address): the same key with a different "
+                    "request is a 422"
+                ),
             )
         ],
-        responses={201: s.CaseCreatedSerializer, 200: s.CaseCreatedSerializer, **_errors(400)},
+        responses={
+            201: s.CaseCreatedSerializer,
+            200: s.CaseCreatedSerializer,
+            **_errors(400),
+            422: OpenApiResponse(
+                s.ErrorSerializer, description="Idempotency-Key already used for another request"
+            ),
+        },
     )
     def create(self, request):
         data = _valid(s.CaseCreateInput, request)
@@ -184,18 +237,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if "\x00" in key:
             raise ValidationError({"Idempotency-Key": ["Invalid key."]})
         if key:
-            existing = IntakeKey.objects.filter(key=key).select_related("case").first()
-            if existing is not None:
-                # The same request again (a retry): the same case, never a duplicate. The access
-                # code is not stored in clear, so a retry cannot show it again.
-                return Response(
-                    {
-                        "number": existing.case.number,
-                        "access_code": "",
-                        "status": existing.case.status,
-                    },
-                    status=status.HTTP_200_OK,
-                )
+            # A key is the client's own: another client's identical key is another request.
+            scope, fingerprint = _intake_key_scope(request), _intake_fingerprint(data)
+            replay = _intake_replay(scope=scope, key=key, fingerprint=fingerprint)
+            if replay is not None:
+                return replay
         user = request.user if request.user.is_authenticated else None
         staff = user is not None and roles.is_centre_staff(user)
         # With a key, the case and its key commit together (a racing retry hits the unique key);
@@ -221,14 +267,15 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                     anonymous=data["anonymous"],
                 )
                 if key:
-                    IntakeKey.objects.create(key=key, case=created.case)
+                    IntakeKey.objects.create(
+                        scope=scope, key=key, fingerprint=fingerprint, case=created.case
+                    )
         except IntegrityError:
-            existing = IntakeKey.objects.filter(key=key).select_related("case").first()
-            if existing is None:
+            # A concurrent retry by the same client stored the key first.
+            replay = _intake_replay(scope=scope, key=key, fingerprint=fingerprint) if key else None
+            if replay is None:
                 raise
-            return Response(
-                {"number": existing.case.number, "access_code": "", "status": existing.case.status}
-            )
+            return replay
         return Response(
             {
                 "number": created.case.number,
@@ -244,12 +291,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     @action(detail=True, methods=["get"])
     def events(self, request, number=None):
-        case = self._case()
-        return Response(
-            s.CaseEventSerializer(
-                case.events.select_related("actor_unit").order_by("at", "id"), many=True
-            ).data
-        )
+        # The reporter reads what their case page shows; staff read the whole trail.
+        events = selectors.events_visible_to(request.user, self._case())
+        return Response(s.CaseEventSerializer(events, many=True).data)
 
     @extend_schema(
         summary="Units working on the case",
@@ -570,7 +614,8 @@ class UnitViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TrackView(APIView):
-    """Follow a case without an account: number + access code. Throttled per client."""
+    """Follow a case without an account: number + access code. Throttled per client, and
+    limited per client and per case number like the tracking page (case_track_lookup)."""
 
     permission_classes = [permissions.AllowAny]
     throttle_classes = [WindowScopedRateThrottle]
@@ -579,18 +624,16 @@ class TrackView(APIView):
     @extend_schema(
         summary="Track a case by number and access code",
         request=s.TrackInput,
-        responses={200: s.CaseSerializer, **_errors(400, 404)},
+        responses={200: s.CaseSerializer, **_errors(400, 404, 429)},
     )
     def post(self, request):
         data = _valid(s.TrackInput, request)
-        case = (
-            Case.objects.filter(number=data["number"])
-            .select_related("category", "region", "lead_unit")
-            .first()
+        # One answer (404) for an unknown number and a wrong code; 429 over either limit.
+        case = services.case_track_lookup(
+            number=data["number"],
+            access_code=data["access_code"],
+            client=client_address(request),
         )
-        if case is None or not services.access_code_matches(case, data["access_code"]):
-            # One answer for an unknown number and a wrong code.
-            raise NotFound("No case matches this number and access code.")
         # A code proves the right to follow the case, not an identity: personal data stays masked.
         payload = s.CaseSerializer(case).data
         payload["replies"] = s.ReplySerializer(case.replies.select_related("unit"), many=True).data

@@ -10,7 +10,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from civic.errors import ApplicationError
+from civic.errors import ApplicationError, request_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +22,13 @@ def _django_validation_to_dict(exc: DjangoValidationError) -> dict:
 
 
 def api_exception_handler(exc, context):
+    # A body past the size limits, raised when the view first reads request.data.
+    exc = request_refusal(exc) or exc
     if isinstance(exc, ApplicationError):
-        return Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+        response = Response({"message": exc.message, "extra": exc.extra}, status=exc.status_code)
+        if isinstance(exc.extra.get("retry_after"), int):  # a RateLimitedError that knows
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_django_validation_to_dict(exc)["fields"])
     elif isinstance(exc, Http404):

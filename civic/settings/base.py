@@ -11,6 +11,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from civic.settings.caches import cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"  # logs, the filesystem broker's folders, beat state
 
@@ -159,12 +161,25 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="civic <noreply@civic.loc
 # SMS goes through a pluggable backend; the default only logs.
 SMS_BACKEND = env("SMS_BACKEND", default="civic.notify.sms.LoggingSmsBackend")
 
+# A Redis cache (CACHE_URL=redis://…) goes through django-redis with its errors ignored: a Redis
+# that is down is a cache miss, not a 500 (civic/settings/caches.py says what each use does then).
 CACHES = {
-    "default": env.cache("CACHE_URL", default="locmemcache://civic-default"),
+    "default": cache_settings(
+        env.cache("CACHE_URL", default="locmemcache://civic-default"),
+        connect_timeout=env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+        timeout=env.float("CACHE_TIMEOUT", default=1.0),
+    )
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "civic.cache"
 # How long a unit's case-list total may be served from the cache (cases.selectors
 # .visible_case_count); services invalidate it on every dispatch. 0 counts every request.
 CASE_COUNT_CACHE_SECONDS = env.int("CASE_COUNT_CACHE_SECONDS", default=30)
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 (no proxy, or one
+# that does not append): the socket's address is the client's and the header is ignored, since
+# anyone can write it. civic.client.client_address applies it everywhere an address is taken.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Django REST framework -------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -173,6 +188,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's three, with JSON nesting bounded (a deep body was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": [
+        "civic.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -181,6 +202,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "civic.api.exception_handler.api_exception_handler",
+    # DRF's throttles read X-Forwarded-For when this is unset (civic.throttling takes
+    # civic.client.client_address anyway; this keeps any stock DRF throttle in line).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "intake": env("THROTTLE_INTAKE", default="30/min"),
         "tracking": env("THROTTLE_TRACKING", default="20/min"),
@@ -189,6 +213,9 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", default="3000/min"),
     },
 }
+# Case tracking by number and access code (page and API): lookups a minute per client address
+# and, apart, per case number (cases.services.case_track_lookup).
+TRACK_LOOKUPS_PER_MINUTE = env.int("TRACK_LOOKUPS_PER_MINUTE", default=10)
 SPECTACULAR_SETTINGS = {
     "TITLE": "civic API",
     "DESCRIPTION": "接诉即办 — city complaint handling and neighbourhood governance.",
@@ -283,6 +310,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address the rate limits use (never a client-written X-Forwarded-For), and the API's
+# JSON error shape for API clients (the template above for pages).
+AXES_CLIENT_IP_CALLABLE = "civic.client.client_address"
+AXES_LOCKOUT_CALLABLE = "civic.lockout.lockout_response"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

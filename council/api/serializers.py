@@ -214,6 +214,23 @@ class MinutesVersionOut(serializers.ModelSerializer):
         fields = ["number", "text", "reason", "author", "created_at", "after_publication"]
 
 
+class AttendancePartyOut(serializers.Serializer):
+    party = serializers.CharField(
+        allow_null=True, help_text="One of the five parties; null for any other party."
+    )
+    label = serializers.CharField()
+    invited = serializers.IntegerField(help_text="应到: participants of the party invited.")
+    attending = serializers.IntegerField(help_text="实到: those of them who attended.")
+
+
+class AttendanceOut(serializers.Serializer):
+    """The attendance table of the minutes; the totals are the sums of `parties`."""
+
+    invited = serializers.IntegerField()
+    attending = serializers.IntegerField()
+    parties = AttendancePartyOut(many=True)
+
+
 class MeetingOut(serializers.ModelSerializer):
     status = MeetingStatusField(read_only=True)
     format = MeetingFormatField(read_only=True)
@@ -239,8 +256,8 @@ class MeetingOut(serializers.ModelSerializer):
 
 
 class MeetingDetailOut(MeetingOut):
-    """`record` (participants, deliberations, votes, lists, minutes) is null for a reader who
-    may not see the minutes yet (a resident before publication)."""
+    """`record` (participants, attendance per party, deliberations, votes, lists, minutes) is
+    null for a reader who may not see the minutes yet (a resident before publication)."""
 
     agenda = AgendaItemOut(source="agenda_items", many=True, read_only=True)
     record = serializers.SerializerMethodField()
@@ -256,6 +273,7 @@ class MeetingDetailOut(MeetingOut):
         lists_context = {"case_statuses": linked_case_statuses(numbers)}
         return {
             "participants": ParticipantOut(obj.participants.all(), many=True).data,
+            "attendance": AttendanceOut(self.context["attendance"]).data,
             "agenda": AgendaItemRecordOut(obj.agenda_items.all(), many=True).data,
             "lists": ListItemOut(obj.list_items.all(), many=True, context=lists_context).data,
             "minutes": MinutesVersionOut(minutes[0]).data if minutes else None,

@@ -32,7 +32,11 @@ def _detail(request, meeting, code=status.HTTP_200_OK):
     meeting = selectors.meeting_detail(meeting)
     show = can_view_minutes.test(request.user, meeting)
     numbers = [link.case_number for item in meeting.list_items.all() for link in item.links.all()]
-    context = {"show_record": show, "case_statuses": linked_case_statuses(numbers)}
+    context = {
+        "show_record": show,
+        "case_statuses": linked_case_statuses(numbers),
+        "attendance": selectors.attendance_summary(meeting) if show else None,
+    }
     data = s.MeetingDetailOut(meeting, context=context).data
     return Response(data, status=code)
 

@@ -23,9 +23,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from cases.masking import mask_address, scrub_text
 from cases.models import Case, Status
-from civic.errors import ApplicationError
+from cases.selectors import (
+    cases_public,
+    public_description_of,
+    public_point_of,
+    public_reply_of,
+)
+from civic.errors import REQUEST_REFUSALS, ApplicationError, request_refusal
 from civic.models import Category
 
 from .. import services
@@ -179,6 +184,9 @@ class Open311View(View):
             return render_error(fmt, exc.status, exc.description)
         except ApplicationError as exc:
             return render_error(fmt, exc.status_code, exc.message)
+        except REQUEST_REFUSALS as exc:  # a body or query string past Django's limits
+            refusal = request_refusal(exc)
+            return render_error(fmt, refusal.status_code, refusal.message)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         return render_error(kwargs.get("fmt", "json"), 405, _("Method not allowed."))
@@ -287,21 +295,20 @@ class ServiceDefinitionView(Open311View):
 
 
 def _request_entry(case: Case, lang: str) -> dict:
+    """A case as the public reads it (the same rule and text as the public pages): the public
+    description and reply, the community instead of the address, a coarse point."""
     extra = getattr(case, "open311", None) if hasattr(case, "open311") else None
-    reply = case.replies.order_by("-created_at").first()
-    if reply is not None:
-        notes = scrub_text(reply.text)
-    elif case.outcome:
-        notes = case.get_outcome_display()
-    else:
-        notes = case.get_status_display()
+    notes = public_reply_of(case)
+    if not notes:
+        notes = case.get_outcome_display() if case.outcome else case.get_status_display()
+    lat, lng = public_point_of(case)
     return {
         "service_request_id": case.number,
         "status": "closed" if case.status == Status.CLOSED else "open",
         "status_notes": notes,
         "service_name": _category_name(case.category, lang),
         "service_code": case.category.code,
-        "description": scrub_text(case.description),
+        "description": public_description_of(case),
         "agency_responsible": case.lead_unit.name if case.lead_unit_id else "",
         "service_notice": _("To be handled by %(due)s.") % {"due": _iso(case.handle_due_at)}
         if case.handle_due_at and case.status != Status.CLOSED
@@ -309,11 +316,11 @@ def _request_entry(case: Case, lang: str) -> dict:
         "requested_datetime": _iso(case.received_at),
         "updated_datetime": _iso(case.updated_at),
         "expected_datetime": _iso(case.handle_due_at),
-        "address": mask_address(case.address) if case.address else case.region.name,
+        "address": case.region.name,
         "address_id": case.region.code,
         "zipcode": "",
-        "lat": _coarse(case.lat if case.lat is not None else case.region.center_lat),
-        "long": _coarse(case.lng if case.lng is not None else case.region.center_lng),
+        "lat": _coarse(lat),
+        "long": _coarse(lng),
         "media_url": extra.media_url if extra else "",
     }
 
@@ -335,9 +342,13 @@ def _parse_w3c(value: str, name: str) -> dt.datetime:
 
 
 def _requests_queryset():
-    return Case.objects.select_related(
-        "category__parent", "lead_unit", "region", "open311"
-    ).prefetch_related("replies")
+    """Only what the public may see (`cases_public`): a case closed as private or hidden by a
+    dispatcher is unknown here, as on the public pages."""
+    return (
+        cases_public()
+        .select_related("category__parent", "lead_unit", "region", "open311", "public_text")
+        .prefetch_related("replies")
+    )
 
 
 class RequestsView(Open311View):

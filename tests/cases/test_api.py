@@ -1,7 +1,10 @@
 """The REST API through real URLs: every transition by role, illegal moves (409), bad input
 (400 with field messages), visibility, masking, idempotency, throttles, tokens, schema."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -353,6 +356,50 @@ def test_token_auth(api_client, world):
     ).data["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api_client.get(f"{API}/cases/").status_code == 200
+
+
+def test_token_lockout_answers_the_api_error_shape_with_retry_after(api_client, world):
+    world.handler.set_password("pass-1234-word")
+    world.handler.save()
+
+    def token(password):
+        return api_client.post(
+            f"{API}/auth/token/", {"username": "handler", "password": password}, format="json"
+        )
+
+    assert [token("nope").status_code for _ in range(4)] == [400] * 4
+    locked = token("nope")
+    assert locked.status_code == 429
+    assert locked["Content-Type"] == "application/json"
+    body = locked.json()
+    assert set(body) == {"message", "extra"} and body["message"]
+    assert body["extra"]["retry_after"] == 1800  # AXES_COOLOFF_HOURS=0.5
+    assert locked["Retry-After"] == "1800"
+    # Even the right password is refused while locked, in the same shape.
+    right = token("pass-1234-word")
+    assert right.status_code == 429 and "token" not in right.json()
+    assert right.json()["extra"]["retry_after"] == 1800
+
+
+def test_api_tracking_is_limited_per_case_number_across_addresses(api_client, world):
+    case, _code = file_case(world)
+    start = dt.datetime(2026, 11, 23, 8, 0, 10, tzinfo=dt.UTC)  # 10 s into a minute
+
+    def guess(ip):
+        return api_client.post(
+            f"{API}/track/",
+            {"number": case.number, "access_code": "NOPE0000"},
+            format="json",
+            REMOTE_ADDR=ip,
+        )
+
+    with time_machine.travel(start, tick=False):
+        codes = [guess(f"198.51.100.{i}").status_code for i in range(11)]
+        refused = guess("198.51.100.200")
+    assert codes == [404] * 10 + [429]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "50"
+    assert refused.json()["extra"]["retry_after"] == 50
 
 
 def test_categories_and_units_are_listed(api_client, world):

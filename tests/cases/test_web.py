@@ -1,9 +1,11 @@
 """The HTML pages, through the Django test client: every transition by its role, illegal moves,
 validation errors, object-level permissions, masking, double submits and tracking limits."""
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Case, CaseEvent, RequestState, Status
@@ -106,6 +108,63 @@ def test_tracking_is_rate_limited(client, world):
         for _ in range(12)
     ]
     assert codes[-1] == 429 and 404 in codes
+
+
+TRACK_START = dt.datetime(2026, 11, 23, 8, 0, 10, tzinfo=dt.UTC)  # 10 s into a minute
+
+
+def _look_up(client, number, *, ip="203.0.113.7", **headers):
+    return client.post(
+        "/cases/track/",
+        {"number": number, "access_code": "NOPE0000"},
+        REMOTE_ADDR=ip,
+        **headers,
+    )
+
+
+def test_tracking_refusal_says_when_to_retry(client, world):
+    case, _code = file_case(world)
+    with time_machine.travel(TRACK_START, tick=False):
+        codes = [_look_up(client, case.number).status_code for _ in range(11)]
+        refused = _look_up(client, case.number)
+    assert codes == [404] * 10 + [429]
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "50"  # the rest of the minute
+
+
+def test_tracking_guesses_for_one_case_from_many_addresses_are_limited(client, world):
+    case, _code = file_case(world)
+    with time_machine.travel(TRACK_START, tick=False):
+        codes = [_look_up(client, case.number, ip=f"198.51.100.{i}").status_code for i in range(11)]
+    assert codes == [404] * 10 + [429]
+
+
+def test_tracking_behind_a_trusted_proxy_counts_each_client(client, world, settings):
+    """Clients behind one proxy are counted apart; what they write into the header is not."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def through_proxy(n, client_ip):
+        return _look_up(
+            client,
+            f"20990101{n:05d}",
+            ip="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"10.9.{n}.1, {client_ip}",
+        ).status_code
+
+    with time_machine.travel(TRACK_START, tick=False):
+        mine = [through_proxy(n, "203.0.113.7") for n in range(11)]
+        neighbour = through_proxy(11, "198.51.100.1")
+    assert mine == [404] * 10 + [429]
+    assert neighbour == 404
+
+
+def test_tracking_ignores_a_forged_x_forwarded_for(client, world):
+    with time_machine.travel(TRACK_START, tick=False):
+        codes = [
+            _look_up(client, f"20990101{n:05d}", HTTP_X_FORWARDED_FOR=f"10.9.{n}.1").status_code
+            for n in range(11)
+        ]
+    assert codes == [404] * 10 + [429]
 
 
 def test_resident_cannot_read_another_residents_case(client, world):

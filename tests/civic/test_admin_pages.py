@@ -43,6 +43,7 @@ def test_civic_add_forms_load(superuser_client):
 def test_admin_banner_warns_about_a_year_without_calendar(superuser_client, working_calendar):
     page = superuser_client.get(reverse("admin:index")).content.decode()
     assert 'data-calendar-missing="2027"' in page
+    assert "期限暂按农历推算的法定节假日计算" in page  # not Monday–Friday any more
 
 
 @time_machine.travel(NOV_2026)
@@ -50,3 +51,90 @@ def test_no_banner_once_the_next_year_is_entered(superuser_client, working_calen
     CalendarDay.objects.create(date=dt.date(2027, 1, 1), is_workday=False, kind="holiday")
     page = superuser_client.get(reverse("admin:index")).content.decode()
     assert "data-calendar-missing" not in page
+
+
+@pytest.fixture
+def provisional_2027(working_calendar):
+    from civic import calendar
+
+    calendar.calendar_seed_provisional(today=dt.date(2026, 11, 22))
+
+
+@time_machine.travel(NOV_2026)
+def test_admin_banner_and_list_show_a_provisional_year(superuser_client, provisional_2027):
+    page = superuser_client.get(reverse("admin:index")).content.decode()
+    assert 'data-calendar-provisional="2027"' in page and "data-calendar-missing" not in page
+    assert "2027年的工作日历是临时的" in page
+    url = reverse("admin:civic_calendarday_changelist")
+    listing = superuser_client.get(url, {"provisional__exact": "1", "date__year": "2027"})
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 365
+    assert "field-provisional" in listing.content.decode()
+
+
+@time_machine.travel(NOV_2026)
+def test_admin_entry_replaces_the_provisional_day(superuser_client, provisional_2027):
+    from civic import calendar
+
+    assert calendar.add_working_days(
+        dt.datetime(2027, 2, 4, 10, tzinfo=NOV_2026.tzinfo), 1
+    ) == dt.datetime(2027, 2, 11, 10, tzinfo=NOV_2026.tzinfo)
+    r = superuser_client.post(
+        reverse("admin:civic_calendarday_add"),
+        {
+            "date": "2027-02-11",
+            "is_workday": "",
+            "kind": "holiday",
+            "name": "春节",
+            "source": "admin",
+        },
+    )
+    assert r.status_code == 302, r.context["adminform"].form.errors
+    day = CalendarDay.objects.get(date=dt.date(2027, 2, 11))
+    assert not day.provisional and not day.is_workday
+    assert calendar.add_working_days(
+        dt.datetime(2027, 2, 4, 10, tzinfo=NOV_2026.tzinfo), 1
+    ) == dt.datetime(2027, 2, 12, 10, tzinfo=NOV_2026.tzinfo)
+    # An official day is still a duplicate.
+    r = superuser_client.post(
+        reverse("admin:civic_calendarday_add"),
+        {
+            "date": "2027-02-11",
+            "is_workday": "on",
+            "kind": "workday",
+            "name": "",
+            "source": "admin",
+        },
+    )
+    assert r.status_code == 200 and "date" in r.context["adminform"].form.errors
+    # Changing a provisional day makes it official.
+    saturday = CalendarDay.objects.get(date=dt.date(2027, 2, 20))
+    r = superuser_client.post(
+        reverse("admin:civic_calendarday_change", args=[saturday.pk]),
+        {
+            "date": "2027-02-20",
+            "is_workday": "on",
+            "kind": "adjusted_workday",
+            "name": "春节",
+            "source": "holidays",
+        },
+    )
+    assert r.status_code == 302
+    saturday.refresh_from_db()
+    assert not saturday.provisional and saturday.is_workday and saturday.source == "admin"
+
+
+@time_machine.travel(NOV_2026)
+def test_admin_confirms_the_rest_of_the_year_and_the_banner_goes(
+    superuser_client, provisional_2027
+):
+    ids = CalendarDay.objects.filter(date__year=2027).values_list("pk", flat=True)
+    r = superuser_client.post(
+        reverse("admin:civic_calendarday_changelist"),
+        {"action": "confirm_official", "_selected_action": [str(i) for i in ids]},
+        follow=True,
+    )
+    assert r.status_code == 200
+    assert not CalendarDay.objects.filter(provisional=True).exists()
+    page = superuser_client.get(reverse("admin:index")).content.decode()
+    assert "data-calendar-provisional" not in page and "data-calendar-missing" not in page

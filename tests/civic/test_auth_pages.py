@@ -62,3 +62,24 @@ def test_five_failed_logins_lock_the_account(client):
     response = client.post(reverse("login"), {"username": "amy", "password": "pass-1234-word"})
     assert response.status_code == 429
     assert not client.get(reverse("home")).context["user"].is_authenticated
+
+
+def test_lockout_behind_a_trusted_proxy_is_per_client(client, settings):
+    """Axes takes the client address the rate limits take: behind the proxy, one client's
+    failures do not lock the account for another."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="amy")
+
+    def login_from(client_ip, password="wrong"):
+        return client.post(
+            reverse("login"),
+            {"username": "amy", "password": password},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.9, {client_ip}",
+        )
+
+    assert [login_from("203.0.113.7").status_code for _ in range(4)] == [200] * 4
+    locked = login_from("203.0.113.7")
+    assert locked.status_code == 429 and 'data-locked="true"' in locked.content.decode()
+    assert locked["Retry-After"] == "1800"  # AXES_COOLOFF_HOURS=0.5
+    assert login_from("198.51.100.1", "pass-1234-word").status_code == 302

@@ -1,10 +1,11 @@
+import datetime as dt
 import hashlib
 
 import pytest
 from django.core.management import call_command
 
 from cases.models import Case, CaseEvent
-from civic.models import Category, Membership, Region, Unit, User
+from civic.models import CalendarDay, Category, Membership, Region, Unit, User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -81,6 +82,11 @@ def test_seed_demo_builds_the_demo_city_and_is_idempotent():
         ).count()
         == 2
     )
+    # The calendar: official through 2026 (chinese-calendar), 2027 provisionally from the
+    # computed statutory holidays (the Spring Festival off), offline.
+    assert not CalendarDay.objects.filter(date__year__lte=2026, provisional=True).exists()
+    assert CalendarDay.objects.filter(date__year=2027, provisional=True).count() == 365
+    assert not CalendarDay.objects.get(date=dt.date(2027, 2, 8)).is_workday
     before, events = _checksum(), CaseEvent.objects.count()
     call_command("seed_demo")
     assert _checksum() == before and CaseEvent.objects.count() == events

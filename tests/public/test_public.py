@@ -1,10 +1,14 @@
 """The public side: anonymisation everywhere, duplicate hints, me too, following, moderation,
 reply templates, feeds."""
 
+import datetime as dt
 import json
+import re
 
 import pytest
+import time_machine
 from django.core import mail
+from django.test import Client
 
 from cases import services
 from cases.models import CaseEvent, Outcome, ReplyTemplate
@@ -122,6 +126,73 @@ def test_me_too_counts_once_per_person(client, world):
     client.post(f"/public/cases/{case.number}/me-too/")
     assert MeToo.objects.filter(case=case).count() == 2
     assert "data-me-too>2<" in client.get(f"/public/cases/{case.number}/").content.decode()
+
+
+def _me_too_from(number, ip, user=None):
+    """A "me too" from a fresh browser (a new session) at `ip`."""
+    browser = Client()
+    if user is not None:
+        browser.force_login(user)
+    return browser.post(f"/public/cases/{number}/me-too/", REMOTE_ADDR=ip)
+
+
+def _shown_count(number) -> int:
+    page = Client().get(f"/public/cases/{number}/").content.decode()
+    return int(re.search(r"data-me-too>(\d+)<", page).group(1))
+
+
+def test_me_too_counts_anonymous_voices_once_per_address(world):
+    """Anonymous me-toos count once per client address and case: fresh sessions do not stuff
+    the count, and the address is stored only as a keyed hash."""
+    case = case_in(world, "dispatched")
+    for _ in range(30):
+        assert _me_too_from(case.number, "203.0.113.7").status_code == 302
+    assert MeToo.objects.filter(case=case).count() == 1
+    assert _shown_count(case.number) == 1
+    _me_too_from(case.number, "198.51.100.1")
+    assert MeToo.objects.filter(case=case).count() == 2
+    assert _shown_count(case.number) == 2
+    stored = list(MeToo.objects.filter(case=case).values_list("address_hash", flat=True))
+    assert all(len(h) == 64 and "203.0.113.7" not in h for h in stored)
+    assert len(set(stored)) == 2
+
+
+def test_me_too_counts_a_signed_in_user_once_wherever_they_are(world):
+    case = case_in(world, "dispatched")
+    _me_too_from(case.number, "203.0.113.7")  # an anonymous neighbour on the same network
+    for ip in ("203.0.113.7", "198.51.100.1", "198.51.100.2"):
+        _me_too_from(case.number, ip, user=world.other_resident)
+    assert MeToo.objects.filter(case=case).count() == 2
+    assert MeToo.objects.filter(case=case, user=world.other_resident).count() == 1
+    assert _shown_count(case.number) == 2
+
+
+def test_me_too_behind_a_trusted_proxy_counts_each_client(world, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    case = case_in(world, "dispatched")
+    for client_ip in ("203.0.113.7", "203.0.113.7", "198.51.100.1"):
+        Client().post(
+            f"/public/cases/{case.number}/me-too/",
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"10.9.9.9, {client_ip}",
+        )
+    assert MeToo.objects.filter(case=case).count() == 2
+
+
+def test_anonymous_me_toos_are_rate_limited_per_address(world):
+    """One address cannot spray voices over many cases either."""
+    cases = [case_in(world, "dispatched") for _ in range(11)]
+    with time_machine.travel(dt.datetime(2026, 11, 23, 8, 0, 10, tzinfo=dt.UTC), tick=False):
+        for c in cases[:10]:
+            _me_too_from(c.number, "203.0.113.7")
+        refused = Client().post(
+            f"/public/cases/{cases[-1].number}/me-too/", REMOTE_ADDR="203.0.113.7", follow=True
+        )
+        assert [MeToo.objects.filter(case=c).count() for c in cases] == [1] * 10 + [0]
+        assert refused.status_code == 200 and "data-me-too>0<" in refused.content.decode()
+        assert "次数过多" in refused.content.decode()  # "too many", in the page's language
+        _me_too_from(cases[-1].number, "198.51.100.1")  # another address is not affected
+        assert MeToo.objects.filter(case=cases[-1]).count() == 1
 
 
 def test_followers_are_told_and_can_unsubscribe(client, world, django_capture_on_commit_callbacks):

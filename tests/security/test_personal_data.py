@@ -49,6 +49,17 @@ def test_lead_and_co_unit_handlers_see_full_data_and_each_view_is_recorded(
     assert all(a.case_id == case.pk for a in PersonalDataAccess.objects.all())
 
 
+def test_the_recorded_address_is_the_socket_unless_a_proxy_is_trusted(api_client, world, settings):
+    case = case_in(world, "dispatched")
+    api_client.force_authenticate(world.handler)
+    headers = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "10.9.9.9, 203.0.113.7"}
+    assert api_client.get(f"{API}/cases/{case.number}/", **headers).status_code == 200
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert api_client.get(f"{API}/cases/{case.number}/", **headers).status_code == 200
+    recorded = list(PersonalDataAccess.objects.order_by("id").values_list("ip", flat=True))
+    assert recorded == ["10.0.0.2", "203.0.113.7"]
+
+
 def test_viewer_and_district_copy_see_masked_data_and_nothing_is_recorded(api_client, world):
     # A street-level case copies the district government (Art. 11-12); the copy reads, it does
     # not call the resident.

@@ -106,6 +106,31 @@ def test_handlers_cannot_blow_or_close(world, api_client):
     assert api_client.post(f"/api/v1/whistles/{w.pk}/close/", {"outcome": "x"}).status_code == 403
 
 
+def test_blowing_on_an_unknown_or_foreign_case_is_a_400_naming_the_case(world, api_client):
+    """An id that does not exist and a case this street may not whistle on get the same answer
+    (which one is not revealed), on the field that is wrong."""
+    foreign = case_in(world, "received", region=world.other_community)
+    api_client.force_authenticate(world.street_official)
+
+    def blow(case_id):
+        return api_client.post(
+            "/api/v1/whistles/",
+            {"units": [world.department.pk], "reason": "塌陷", "place": "多福巷", "case": case_id},
+            format="json",
+        )
+
+    unknown, hidden = blow(2**31 - 1), blow(foreign.pk)
+    assert unknown.status_code == hidden.status_code == 400
+    assert unknown.json() == hidden.json()
+    assert list(unknown.json()["extra"]["fields"]) == ["case"]
+    [message] = unknown.json()["extra"]["fields"]["case"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in message)  # translated (the UI is Chinese first)
+    assert Whistle.objects.count() == 0
+    # Someone who may not blow at all is still refused as such.
+    api_client.force_authenticate(world.handler)
+    assert blow(2**31 - 1).status_code == 403
+
+
 def test_api_blow_report_log_close(world, api_client):
     api_client.force_authenticate(world.street_official)
     resp = api_client.post(

@@ -1,6 +1,7 @@
 """REST API for whistles (吹哨报到). Thin: serializers validate input, services do the work."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
@@ -9,7 +10,7 @@ from rest_framework.views import APIView
 
 from cases.models import Case
 from civic import roles
-from civic.errors import NotFoundError
+from civic.errors import DomainValidationError, NotFoundError
 from civic.models import Unit
 from civic.pagination import KnownCountPagination
 from civic.roles import Role
@@ -174,10 +175,22 @@ class WhistleListView(generics.ListAPIView):
         data = _valid(BlowSerializer, request)
         case = None
         if data.get("case"):
-            case = get_object_or_404(Case, pk=data["case"])
+            case = Case.objects.filter(pk=data["case"]).first()
             streets = roles.units_of(request.user, (Role.STREET_OFFICIAL,))
-            if not any(whistles.may_whistle_on_case(request.user, case, s) for s in streets):
-                raise NotFoundError("Not found.")
+            # Without a street, whistle_blow refuses the caller (403) whatever the case.
+            if streets and (
+                case is None
+                or not any(whistles.may_whistle_on_case(request.user, case, s) for s in streets)
+            ):
+                # One answer for a case that does not exist and one the street may not see.
+                raise DomainValidationError(
+                    _("The whistle is incomplete."),
+                    extra={
+                        "fields": {
+                            "case": [_("No case with this id that your street may whistle on.")]
+                        }
+                    },
+                )
         w = whistles.whistle_blow(
             actor=request.user,
             units=data["units"],

@@ -1,0 +1,81 @@
+"""Form fields for row ids, shared by every app's forms.
+
+Django's `ModelMultipleChoiceField` looks the submitted ids up with `pk__in`, which passes an
+id past the database's integer range straight to the driver: `co_units=99999999999999999999`
+was an OverflowError (SQLite) or a DataError (PostgreSQL), a 500, instead of a form error. Row
+ids are 1 … 2**63 - 1 (bigint), so these fields refuse anything outside that before a query is
+built; every form field that takes row ids uses them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db import models
+
+MAX_ROW_ID = 2**63 - 1
+
+
+def outside_row_ids(value) -> bool:
+    """A whole number that cannot be a row id. Anything that is not a whole number is left to
+    the field's own checks (which already answer it with a form error)."""
+    if isinstance(value, models.Model):
+        return False
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return False
+    return not 1 <= number <= MAX_ROW_ID
+
+
+def row_id(value) -> int | None:
+    """A query-string value read as a row id (ASCII digits, 1 … MAX_ROW_ID), else None: for
+    filters that ignore a value they cannot use rather than refuse the page."""
+    text = str(value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ROW_ID else None
+
+
+def _integer_keys(field) -> bool:
+    # Only fields that look rows up by an integer primary key (not by `to_field_name`).
+    if field.to_field_name is not None or field.queryset is None:
+        return False
+    return isinstance(field.queryset.model._meta.pk, models.IntegerField)
+
+
+class RowIdField(forms.IntegerField):
+    """A row id given as a number (a hidden input naming a row)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ROW_ID)
+        super().__init__(**kwargs)
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's, with ids out of range an invalid choice before any query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and _integer_keys(self) and outside_row_ids(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's, with ids out of range an invalid choice before the `pk__in` query."""
+
+    def _check_values(self, value):
+        if _integer_keys(self):
+            for pk in value:
+                if outside_row_ids(pk):
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": pk},
+                    )
+        return super()._check_values(value)
