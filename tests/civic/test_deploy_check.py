@@ -36,3 +36,21 @@ def test_deploy_check_on_a_fresh_database_reports_only_documented_warnings(tmp_p
     found = set(re.findall(r"^\S*: \(([\w.]+)\) ", result.stderr + result.stdout, re.M))
     assert found <= DOCUMENTED, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_collectstatic_with_the_production_storage_finds_every_referenced_file(tmp_path):
+    # The manifest storage follows every url() and sourceMappingURL in CSS and JS and fails
+    # the deploy on a missing file (leaflet.js names leaflet.js.map, which was not shipped).
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    # civic/settings/production.py's static storage (importing it needs a SECRET_KEY).
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
+        call_command("collectstatic", "--noinput", "-v0")
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/leaflet/leaflet.js" in manifest
+    assert list(tmp_path.glob("vendor/leaflet/leaflet.*.js.gz"))
