@@ -48,6 +48,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.ops import servers
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "soak"
 PYTHON = sys.executable
@@ -65,23 +67,6 @@ REQUEST_TIMEOUT = 30
 
 
 # --- processes -----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_listening(port: int, seconds: float = 60) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.2)
-    return False
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -171,44 +156,12 @@ class Child:
             self.proc.wait(timeout=10)
 
 
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        raise SystemExit(f"PostgreSQL server binary {name} not found under /usr/lib/postgresql")
-    return found[-1]
-
-
-class PrivateCluster:
-    """initdb + pg_ctl on a temporary folder and a free port, as the postgres user when we are
-    root (the approach of tests/ops/test_faults.py)."""
+class PrivateCluster(servers.PrivateCluster):
+    """tests/ops' private cluster (its own folder and port, as the postgres user when we are
+    root), with what the soak reads of it: whether it runs, its processes, its log."""
 
     def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="civic-soak-pg-"))
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_user:
-            shutil.chown(self.dir, "postgres")
-
-    def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
-
-    def init(self) -> None:
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust")
-        self.start()
-        self._run(
-            "psql", "-h", str(self.dir), "-p", str(self.port), "-U", "postgres", "-qc",
-            "CREATE DATABASE civic_soak",
-        )  # fmt: skip
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        # -l: the postmaster must not inherit our pipes, or waiting for pg_ctl never ends.
-        log = str(self.dir / "server.log")
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
-
-    def stop(self) -> None:
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+        super().__init__("civic_soak", prefix="civic-soak-pg-", timeout=120)
 
     def running(self) -> bool:
         pid = self.postmaster_pid()
@@ -228,11 +181,7 @@ class PrivateCluster:
             self.stop()
         with contextlib.suppress(OSError):
             shutil.copy(self.dir / "server.log", log_dir / "postgresql.log")
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/civic_soak"
+        super().remove()
 
 
 def redis_ping(port: int) -> bool:
@@ -833,7 +782,7 @@ class Soak:
 
     def start_services(self) -> None:
         env = self.env()
-        self.web_port = free_port()
+        self.web_port = servers.free_port()
         self.web = Child(
             "gunicorn",
             [
@@ -866,7 +815,7 @@ class Soak:
         )  # fmt: skip
         for child in (self.web, self.worker, self.beat):
             child.start()
-        if not wait_listening(self.web_port, 90):
+        if not servers.wait_until_listening(self.web_port, 90):
             raise RuntimeError("gunicorn did not start")
 
     def supervise(self) -> None:
@@ -954,7 +903,7 @@ class Soak:
         print(f"soak: {self.minutes:g} minutes, logs in {self.logs}", flush=True)
         self.cluster = PrivateCluster()
         self.cluster.init()
-        self.redis_port = free_port()
+        self.redis_port = servers.free_port()
         self.redis = Child(
             "redis",
             [
@@ -989,7 +938,7 @@ class Soak:
         wall_t0 = datetime.now(UTC)
         print(
             f"  load from {wall_t0:%H:%M:%S} UTC: {len(ROLES)} clients; "
-            f"{len(due)} cases fall due every {DUE_EVERY_SECONDS} s",
+            f"{len(due)} cases fall due, {DUE_PER_SLOT} every {DUE_EVERY_SECONDS} s",
             flush=True,
         )
         shared = Shared(

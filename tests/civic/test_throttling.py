@@ -7,6 +7,7 @@ import time_machine
 from django.core.cache import cache
 
 from civic.throttling import WindowScopedRateThrottle
+from tests.cases.test_api import new_case
 
 pytestmark = pytest.mark.django_db
 
@@ -68,15 +69,7 @@ def test_a_forged_x_forwarded_for_does_not_escape_the_tracking_limit(
 def test_a_forged_x_forwarded_for_does_not_escape_the_intake_limit(client, world, monkeypatch):
     rates = {**WindowScopedRateThrottle.THROTTLE_RATES, "intake": "2/min"}
     monkeypatch.setattr(WindowScopedRateThrottle, "THROTTLE_RATES", rates)
-    case = {
-        "kind": "complaint",
-        "category": world.department_category.pk,
-        "title": "路灯不亮",
-        "description": "小区门口路灯坏了一周。",
-        "region": world.community.pk,
-        "reporter_name": "张三",
-        "reporter_phone": "13812345678",
-    }
+    case = new_case(world)
     with time_machine.travel(START, tick=False):
         codes = [
             client.post(

@@ -9,14 +9,10 @@ service must resume without being restarted.
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -25,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.servers import case_body, free_port, wait_until_listening
+from tests.ops.servers import PrivateCluster, case_body, free_port, wait_until_listening
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
@@ -42,59 +38,14 @@ print(leaf.pk, community.pk)
 """
 
 
-def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    if not found:
-        pytest.fail(f"PostgreSQL server binary {name} not found under /usr/lib/postgresql")
-    return found[-1]
-
-
-class PrivateCluster:
-    """initdb + pg_ctl on a temporary directory, as the postgres user when we are root."""
-
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="civic-faults-"))
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        if self.as_user:
-            shutil.chown(self.dir, "postgres")
-
-    def _run(self, *args: str) -> None:
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=60)
-
-    def init(self) -> None:
-        self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust")
-        self.start()
-        self._run(
-            "psql", "-h", str(self.dir), "-p", str(self.port), "-U", "postgres", "-qc",
-            "CREATE DATABASE civic_faults",
-        )  # fmt: skip
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        # -l: the postmaster must not inherit our pipes, or waiting for pg_ctl never ends.
-        log = str(self.dir / "server.log")
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
-
-    def stop(self) -> None:
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/civic_faults"
-
-
 @pytest.fixture
 def cluster():
-    c = PrivateCluster()
+    c = PrivateCluster("civic_faults", prefix="civic-faults-")
     try:
-        c.init()
+        try:
+            c.init()
+        except FileNotFoundError as exc:  # no server binaries: CI must have them
+            pytest.fail(str(exc))
         yield c
     finally:
         c.remove()

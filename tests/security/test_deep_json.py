@@ -12,6 +12,7 @@ from rest_framework.parsers import JSONParser
 from cases.models import Case
 from civic.api.parsers import MAX_JSON_DEPTH
 from tests.cases.factories import case_in
+from tests.cases.test_api import new_case
 
 DEEP = "[" * 5000 + "]" * 5000  # ~10 KB; Python's json recursion gives up near 1,000 levels
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -105,17 +106,8 @@ def test_every_api_view_parses_json_through_the_depth_limit():
 
 
 def test_ordinary_nesting_still_files_a_case(api_client, world):
-    body = {
-        "kind": "complaint",
-        "category": world.department_category.pk,
-        "title": "路灯不亮",
-        "description": "小区门口路灯坏了一周。",
-        "region": world.community.pk,
-        "reporter_name": "张三",
-        "reporter_phone": "13812345678",
-        # An unknown field is ignored; nested to the limit (the whole body is one level more).
-        "client_info": nested(MAX_JSON_DEPTH - 1),
-    }
+    # An unknown field is ignored; nested to the limit (the whole body is one level more).
+    body = new_case(world, client_info=nested(MAX_JSON_DEPTH - 1))
     response = api_client.post("/api/v1/cases/", json.dumps(body), content_type="application/json")
     assert response.status_code == 201, response.content
     body["client_info"] = nested(MAX_JSON_DEPTH)
