@@ -26,6 +26,7 @@ TIMINGS=$(mktemp)
 step 900 bench.generate --cases "$CASES"
 step 300 bench.latency --requests 2000
 step 300 bench.hot_topics_bench
+step 600 bench.public_bench --requests 200
 step 600 bench.sweep_bench --cases "$CASES"
 # assessment flushes the database for its own month: keep it after the history-based steps.
 step 600 bench.assessment_bench --cases "$CASES"

@@ -27,6 +27,29 @@ class KnownCountPaginator(Paginator):
         return self._known_count
 
 
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` rows: `SELECT COUNT(*) FROM (… LIMIT cap + 1)`, so a list over a
+    million public cases costs a bounded index walk instead of a full count. Past the cap the
+    pager says "more than cap" (`capped`) and offers the pages up to it: nobody reads page
+    400 of a newest-first list; filters narrow it instead."""
+
+    def __init__(self, object_list, per_page, *, cap: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def _counted(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @cached_property
+    def capped(self) -> bool:
+        return self._counted > self.cap
+
+
 class KnownCountPagination(PageNumberPagination):
     """Asks the view's `known_count()` (if it has one) before counting the queryset."""
 

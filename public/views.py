@@ -4,7 +4,6 @@ the duplicate hint used while filing, and Atom feeds per area."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,11 +16,15 @@ from civic.client import client_address
 from civic.errors import ApplicationError
 from civic.forms import row_id
 from civic.models import Category, Region
+from civic.pagination import CappedCountPaginator
 from civic.templates import former
 
 from . import selectors, services
 
 PAGE_SIZE = 30
+# The list counts its cases up to this many, then says "more than" (a full count of a
+# million public cases took seconds); filters narrow the list.
+LIST_COUNT_CAP = 1000
 
 
 def _filters_context(request):
@@ -38,8 +41,8 @@ def _filters_context(request):
 @require_GET
 def case_list(request):
     qs = selectors.public_case_filter(selectors.public_cases(), params=request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [selectors.public_view(case) for case in page.object_list]
+    page = CappedCountPaginator(qs, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
+    rows = selectors.public_views(page.object_list)
     return render(
         request,
         former("public/case_list.html", "cases/public_list.html"),
@@ -61,8 +64,7 @@ def case_points(request):
     """GeoJSON of coarse points (community centre or ~100 m grid) for the map."""
     qs = selectors.public_case_filter(selectors.public_cases(), params=request.GET)[:2000]
     features = []
-    for case in qs:
-        view = selectors.public_view(case)
+    for view in selectors.public_views(qs):
         if view["lat"] is None:
             continue
         features.append(
@@ -199,7 +201,7 @@ class AreaFeed(Feed):
         return f"{case.number} {selectors.public_title(case)}"
 
     def item_description(self, case):
-        view = selectors.public_view(case)
+        view = selectors.public_view(case, me_too=0)  # the feed shows no voices: not counted
         return f"{view['category']} · {view['area']} · {view['status_label']} · {view['unit']}"
 
     def item_link(self, case):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from civic.api.filters import BoundedIsoDateTimeFilter, IdFilter
 
 from ..models import Case, Channel, Status, Urgency
+from ..selectors import case_search
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -43,4 +44,4 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_search(self, qs, name, value):
         value = value.replace("\x00", "").strip()
-        return qs.filter(Q(number=value) | Q(title__icontains=value)) if value else qs
+        return qs.filter(case_search(value)) if value else qs

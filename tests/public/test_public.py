@@ -254,3 +254,42 @@ def test_public_list_filters(client, world):
     by_area = client.get("/public/cases/", {"region": world.other_community.pk}).content.decode()
     assert open_case.number not in by_area
     json.dumps(public_selectors.public_view(open_case))  # serialisable as it is
+
+
+def _voices(case, n):
+    for i in range(n):
+        MeToo.objects.create(case=case, session_hash=f"s{case.pk}-{i}")
+
+
+def test_list_and_map_show_each_cases_voices_counted_in_one_query(
+    client, world, django_assert_max_num_queries
+):
+    cases = [case_in(world, "dispatched") for _ in range(4)]
+    for n, case in enumerate(cases):
+        _voices(case, n)
+    expected = {c.number: MeToo.objects.filter(case=c).count() for c in cases}
+    with django_assert_max_num_queries(8):  # not one count per row
+        points = client.get("/public/cases.geojson").json()["features"]
+    assert {f["properties"]["number"]: f["properties"]["me_too"] for f in points} == expected
+    page = client.get("/public/cases/").content.decode()
+    for number, n in expected.items():
+        row = page[page.index(f"{number} ·") :]
+        assert re.search(r"<td>(\d+)</td>\s*</tr>", row).group(1) == str(n)
+
+
+def test_the_list_counts_up_to_its_cap_then_says_more(client, world, monkeypatch):
+    from public import views
+
+    cases = [case_in(world, "dispatched") for _ in range(4)]
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 10)
+    exact = client.get("/public/cases/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 cases" in exact and "More than" not in exact
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    capped = client.get("/public/cases/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than 3 cases" in capped
+    # Pages up to the cap: page 2 holds the third newest, page 3 is past it (the last page).
+    newest_first = sorted(cases, key=lambda c: c.received_at, reverse=True)
+    second = client.get("/public/cases/", {"page": 2}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert newest_first[2].number in second and newest_first[0].number not in second
+    assert client.get("/public/cases/", {"page": 3}).status_code == 200
