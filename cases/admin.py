@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from civic.admin import LargeTableAdmin
+
 from .models import (
     Assignment,
     Case,
@@ -38,7 +40,7 @@ class CaseEventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(LargeTableAdmin):
     """Read-mostly: every state change goes through the services (and their audit trail)."""
 
     list_display = [
@@ -52,9 +54,16 @@ class CaseAdmin(admin.ModelAdmin):
         "handle_due_at",
         "is_overdue",
     ]
-    list_filter = ["status", "urgency", "channel", "kind", "is_overdue", "assessable"]
-    search_fields = ["number", "title"]
-    date_hierarchy = "received_at"
+    list_filter = [
+        "status",
+        "urgency",
+        "channel",
+        "kind",
+        "is_overdue",
+        "assessable",
+        "received_at",
+    ]
+    search_fields = ["number__exact", "external_ref__exact"]
     inlines = [AssignmentInline, CaseEventInline]
     list_select_related = ["category", "lead_unit"]
     exclude = ["reporter_name", "reporter_phone", "reporter_email", "access_code_hash"]
@@ -70,13 +79,15 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(LargeTableAdmin):
     """The audit trail: no add, change or delete path, not even for superusers."""
 
     list_display = ["case", "at", "action", "from_status", "to_status", "actor", "actor_unit"]
-    list_filter = ["action"]
-    search_fields = ["case__number", "note"]
-    date_hierarchy = "at"
+    # No filter by action: its choices were a DISTINCT over every event (0.26 s of 0.33 s at
+    # 3.9M events). A case's trail is found by its number, a period by date.
+    list_filter = ["at"]
+    search_fields = ["case__number__exact"]
+    list_select_related = ["case", "actor", "actor_unit"]
 
     def has_add_permission(self, request):
         return False
@@ -89,13 +100,12 @@ class CaseEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(LargeTableAdmin):
     """Who saw which resident's contact data, where and when: read-only, like the audit trail."""
 
     list_display = ["at", "user", "case", "surface", "path", "ip"]
-    list_filter = ["surface"]
-    search_fields = ["case__number", "user__username"]
-    date_hierarchy = "at"
+    list_filter = ["surface", "at"]
+    search_fields = ["case__number__exact", "user__username__exact"]
     list_select_related = ["user", "case"]
 
     def has_add_permission(self, request):
@@ -143,11 +153,12 @@ for model, fields in (
         model,
         type(
             f"{model.__name__}Admin",
-            (admin.ModelAdmin,),
+            (LargeTableAdmin,),  # revisits: one a case, a million at 1M cases
             {
                 "list_display": fields,
                 "list_filter": ["state"] if hasattr(model, "state") else ["reason"],
-                "search_fields": ["case__number"],
+                "list_select_related": ["case"],
+                "search_fields": ["case__number__exact"],
                 "has_add_permission": lambda self, request: False,
                 "has_delete_permission": lambda self, request, obj=None: False,
                 "has_change_permission": lambda self, request, obj=None: False,

@@ -13,6 +13,7 @@ import math
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, QuerySet, Window
 from rest_framework.pagination import PageNumberPagination
 
@@ -48,6 +49,38 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def capped(self) -> bool:
         return self._counted > self.cap
+
+
+class EstimatedCountPaginator(Paginator):
+    """For the admin's lists of tables that grow by the million (cases, their events, the
+    personal-data log): an unfiltered list takes PostgreSQL's own row estimate for the table
+    (`pg_class.reltuples`, kept by autovacuum and ANALYZE) instead of `COUNT(*)`, which read the
+    whole table on every page (0.75 s for 1M cases, 2.4 s for 3.9M events). A filtered list,
+    a small table, SQLite or a table never analysed counts exactly."""
+
+    ESTIMATE_ABOVE = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        estimate = _table_estimate(self.object_list)
+        if estimate is not None and estimate > self.ESTIMATE_ABOVE:
+            return estimate
+        return super().count
+
+
+def _table_estimate(queryset) -> int | None:
+    if not isinstance(queryset, QuerySet) or queryset.query.where or queryset.query.distinct:
+        return None
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+            [queryset.model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] and row[0] > 0 else None
 
 
 class KnownCountPagination(PageNumberPagination):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civic.models import CalendarDay
+from tests.cases.factories import case_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +139,41 @@ def test_admin_confirms_the_rest_of_the_year_and_the_banner_goes(
     assert not CalendarDay.objects.filter(provisional=True).exists()
     page = superuser_client.get(reverse("admin:index")).content.decode()
     assert "data-calendar-provisional" not in page and "data-calendar-missing" not in page
+
+
+def _changelist_numbers(response) -> set[str]:
+    return {c.number for c in response.context["cl"].result_list}
+
+
+def test_large_table_search_matches_the_number_exactly(superuser_client, world):
+    first = case_in(world, "dispatched")
+    case_in(world, "dispatched")
+    found = superuser_client.get("/admin/cases/case/", {"q": first.number})
+    assert found.status_code == 200 and _changelist_numbers(found) == {first.number}
+    partial = superuser_client.get("/admin/cases/case/", {"q": first.number[:6]})
+    assert _changelist_numbers(partial) == set()  # indexed, exact: no LIKE over the table
+    events = superuser_client.get("/admin/cases/caseevent/", {"q": first.number})
+    assert {e.case_id for e in events.context["cl"].result_list} == {first.pk}
+
+
+@pytest.mark.postgres
+def test_an_unfiltered_large_list_counts_from_the_table_estimate(
+    superuser_client, world, monkeypatch
+):
+    from django.db import connection
+
+    from cases.models import Case
+    from civic.pagination import EstimatedCountPaginator
+
+    for _ in range(3):
+        case_in(world, "received")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_case")
+    for _ in range(2):  # after the statistics: the estimate does not know them yet
+        case_in(world, "received")
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 1)
+    listed = superuser_client.get("/admin/cases/case/")
+    assert listed.context["cl"].result_count == 3  # the estimate
+    assert Case.objects.count() == 5
+    filtered = superuser_client.get("/admin/cases/case/", {"status__exact": "received"})
+    assert filtered.context["cl"].result_count == 5  # a filtered list counts exactly
