@@ -62,7 +62,7 @@ _warned: set[int] = set()
 
 FIRST_PACKAGE_YEAR = 2004
 # CalendarDay.source of the rows computed from the `holidays` package (always provisional).
-PROVISIONAL_SOURCE = "holidays"
+PROVISIONAL_SOURCE = "holidays"  # CalendarDay.Source.COMPUTED
 
 
 def local_date(at: dt.datetime) -> dt.date:

@@ -324,7 +324,15 @@ class CalendarDay(models.Model):
     is_workday = models.BooleanField(_("working day"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=100, blank=True)
-    source = models.CharField(_("source"), max_length=40, default="admin")
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Entered by an administrator")
+        PACKAGE = "chinese-calendar", _("State Council schedule (chinese-calendar)")
+        COMPUTED = "holidays", _("Computed from the lunar calendar (provisional)")
+
+    source = models.CharField(
+        _("source"), max_length=40, choices=Source.choices, default=Source.ADMIN
+    )
     provisional = models.BooleanField(
         _("provisional"),
         default=False,

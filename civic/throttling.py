@@ -19,10 +19,13 @@ from rest_framework.throttling import ScopedRateThrottle
 from civic.client import client_address
 
 
-def count_in_window(key: str, seconds: int, *, cache=None, now: float | None = None):
+def count_in_window(
+    key: str, seconds: int, *, cache=None, now: float | None = None, if_down: int | None = 1
+):
     """Count one request under `key` in the current fixed window of `seconds`.
 
-    Returns (requests in this window so far, this one included; seconds to the window's end).
+    Returns (requests in this window so far, this one included, or `if_down` when the cache
+    could not count; seconds to the window's end).
     Every per-client limit of the site counts this way (DRF throttles below, tracking lookups,
     "me too")."""
     cache = default_cache if cache is None else cache
@@ -38,9 +41,10 @@ def count_in_window(key: str, seconds: int, *, cache=None, now: float | None = N
     except ValueError:  # expired between add and incr
         cache.add(key, 1, seconds + 5)
         return 1, retry_after
-    # None: the cache is down and its errors are ignored (settings CACHES): nothing can be
-    # counted for those seconds, and a limit is not worth refusing every client for.
-    return (1 if count is None else count), retry_after
+    # None: the cache is down and its errors are ignored (settings CACHES): nothing could be
+    # counted, and the caller's `if_down` stands in (1 by default: a per-client limit is not
+    # worth refusing every client for).
+    return (if_down if count is None else count), retry_after
 
 
 class WindowScopedRateThrottle(ScopedRateThrottle):

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from cases import services as case_services
 from cases.models import Channel, Kind
 from civic.errors import DomainValidationError, PermissionDeniedError, RateLimitedError
 from civic.models import Category, Region
+from civic.throttling import count_in_window
 
 from .models import Open311Client, Open311Request, ServiceAttribute
 
@@ -75,13 +75,13 @@ def open311_client_authenticate(api_key: str | None) -> Open311Client:
     client = Open311Client.objects.filter(key_hash=_hash_key(api_key), active=True).first()
     if client is None:
         raise PermissionDeniedError(_("Invalid or revoked api_key."))
-    bucket = f"open311:rate:{client.pk}:{int(timezone.now().timestamp() // 60)}"
+    # The site's one fixed-window counter; a cache that is down (count None, or an error)
+    # refuses here rather than letting a key past its limit: fail closed.
     try:
-        cache.add(bucket, 0, timeout=120)
-        count = cache.incr(bucket)
+        count, _wait = count_in_window(f"open311:rate:{client.pk}", 60, if_down=None)
     except Exception as exc:
         raise RateLimitedError(_("Rate limiting is unavailable; try again later.")) from exc
-    if count is None:  # the cache is down, its errors ignored (settings CACHES): fail closed
+    if count is None:
         raise RateLimitedError(_("Rate limiting is unavailable; try again later."))
     if count > client.requests_per_minute:
         raise RateLimitedError(_("Too many requests for this api_key; slow down."))
