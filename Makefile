@@ -67,5 +67,5 @@ soak: venv ## 30 min under load with Redis, a Celery worker and PostgreSQL resta
 clean:
 	rm -rf var db.sqlite3 staticfiles
 
-router-metrics: venv ## dispatch router: per-class P/R/F1 on a stratified hold-out + repeated CV (docs/router.md)
-	$(PY) manage.py train_router --input data/complaints_train.csv --cv-repeats 3 --evaluate-only
+router-metrics: venv ## dispatch router: grouped nested CV, time split, calibration, threshold, timings (docs/router.md)
+	$(PY) manage.py router_metrics

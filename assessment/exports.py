@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civic.models import Unit
+
 
 def score_columns(show_whistles: bool = False) -> list[tuple[str, str]]:
     cols = [
@@ -46,7 +48,7 @@ def score_rows(scores, columns) -> list[list]:
             if key == "unit":
                 row.append(s.unit.name)
             elif key == "peer_group":
-                row.append(s.peer_group)
+                row.append(peer_group_label(s.peer_group))
             elif key == "board":
                 row.append(s.get_board_display() if s.board else "")
             else:
@@ -54,6 +56,19 @@ def score_rows(scores, columns) -> list[list]:
                 row.append("" if value is None else value)
         rows.append(row)
     return rows
+
+
+def peer_group_label(code: str) -> str:
+    """The peer group's name as the pages show it (委办局, 街道和乡镇 …), never its code."""
+    labels = dict(Unit.PeerGroup.choices)
+    return str(labels[code]) if code in labels else code
+
+
+def display(value):
+    """A cell as a reader sees it: yes/no in words rather than True/False."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
 
 
 def _cell(value):

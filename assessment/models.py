@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import Unit
@@ -74,7 +75,16 @@ class AssessmentRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} r{self.revision} ({self.status})"
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """ "2026-03 第1版（草稿）": the month, the revision and its translated status."""
+        return gettext("%(month)s revision %(revision)s (%(status)s)") % {
+            "month": self.month_label,
+            "revision": self.revision,
+            "status": self.get_status_display(),
+        }
 
     @property
     def month_label(self) -> str:

@@ -4,11 +4,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.urls import reverse
 
 from cases.models import Assignment
+from cases.rules import VISIBLE_ASSIGNMENT_STATES
 from cases.selectors import cases_public
 from civic import roles
 from civic.models import Unit
+from civic.roles import HANDLING_ROLES, Role
 
 from .models import AssessmentRun, UnitScore
 from .services import month_bounds, parse_month
@@ -112,17 +115,22 @@ def unit_trend(unit: Unit, until=None, months: int = 12) -> list[UnitScore | Non
     return [(m, by_month.get(m)) for m in wanted]
 
 
-def trend_svg(points: list, width: int = 600, height: int = 200) -> dict:
-    """Coordinates for a server-drawn SVG line chart of scores (0–100)."""
+def trend_svg(points: list, width: int = 600, height: int = 230) -> dict:
+    """Coordinates for a server-drawn SVG line chart of scores (0–100).
+
+    Month labels carry the year (YYYY-MM): twelve months often span two years. They are
+    slanted (see `label_y`) so twelve of them fit the width."""
     pad = 30
+    left = 50  # the first slanted label reaches left of its point
+    bottom = 60  # room under the axis for the slanted YYYY-MM labels
     n = max(len(points), 1)
-    step = (width - 2 * pad) / max(n - 1, 1)
+    step = (width - left - pad) / max(n - 1, 1)
     dots, labels = [], []
     for i, (month, score) in enumerate(points):
-        x = round(pad + i * step, 1)
-        labels.append({"x": x, "text": f"{month:%m}"})
+        x = round(left + i * step, 1)
+        labels.append({"x": x, "text": f"{month:%Y-%m}"})
         if score is not None and score.score is not None:
-            y = round(height - pad - float(score.score) / 100 * (height - 2 * pad), 1)
+            y = round(height - bottom - float(score.score) / 100 * (height - bottom - pad), 1)
             dots.append({"x": x, "y": y, "value": score.score, "month": f"{month:%Y-%m}"})
     return {
         "width": width,
@@ -130,16 +138,34 @@ def trend_svg(points: list, width: int = 600, height: int = 200) -> dict:
         "polyline": " ".join(f"{d['x']},{d['y']}" for d in dots),
         "dots": dots,
         "labels": labels,
-        "base_y": height - pad + 15,
-        "axis_y": height - pad,
+        "base_y": height - bottom + 14,
+        "axis_y": height - bottom,
         "top_y": pad,
-        "left_x": pad,
+        "left_x": left,
         "right_x": width - pad,
     }
 
 
-def unit_cases(unit: Unit, month) -> list[dict]:
-    """Anonymised cases of the unit in the month: number, category, status, dates only.
+def _case_links(viewer, case_ids: list[int]) -> tuple[bool, set[int]]:
+    """Which staff page the viewer may open: centre staff open every case's centre page; unit
+    staff the unit page of the cases assigned to one of their units (the rule of
+    `cases.rules.is_member_of_assigned_unit`). Everyone else gets the public page."""
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False, set()
+    if roles.is_centre_staff(viewer):
+        return True, set()
+    mine = roles.unit_ids_of(viewer, (*HANDLING_ROLES, Role.VIEWER))
+    if not mine or not roles.has_role(viewer, *HANDLING_ROLES):
+        return False, set()
+    own = Assignment.objects.filter(
+        case_id__in=case_ids, unit_id__in=mine, state__in=VISIBLE_ASSIGNMENT_STATES
+    ).values_list("case_id", flat=True)
+    return False, set(own)
+
+
+def unit_cases(unit: Unit, month, viewer=None) -> list[dict]:
+    """Anonymised cases of the unit in the month: number, category, status, dates only, and
+    the link the viewer may follow (`url`: a staff page they may open, else the public page).
 
     The boards are public: only cases the public may see are listed (`cases_public`); the
     scores still count every case."""
@@ -156,9 +182,20 @@ def unit_cases(unit: Unit, month) -> list[dict]:
         .select_related("category")
         .order_by("dispatched_at", "number")
     )
+    cases = list(cases)
+    centre, own = _case_links(viewer, [c.pk for c in cases])
+
+    def url(c) -> str:
+        if centre:
+            return reverse("cases:centre_case", kwargs={"number": c.number})
+        if c.pk in own:
+            return reverse("cases:unit_case", kwargs={"number": c.number})
+        return reverse("cases_public:detail", kwargs={"number": c.number})
+
     return [
         {
             "number": c.number,
+            "url": url(c),
             "category": c.category.name if c.category_id else "",
             "status": c.get_status_display(),
             "received_at": c.received_at,

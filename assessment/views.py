@@ -41,6 +41,7 @@ def boards(request):
         else None,
         "can_manage": selectors.can_manage(request.user),
         "show_whistles": _show_whistles(run),
+        "requested_month": request.GET.get("month") if run is None else None,
     }
     return render(request, "assessment/boards.html", context)
 
@@ -68,9 +69,11 @@ def unit_detail(request, pk):
         "unit": unit,
         "run": run,
         "score": score,
-        "trend": trend,
+        # The table lists the months with a published score; the chart keeps every month's
+        # place on its axis so a gap stays visible.
+        "trend_rows": [(month, s) for month, s in trend if s is not None],
         "chart": selectors.trend_svg(trend),
-        "cases": selectors.unit_cases(unit, run.month) if run else [],
+        "cases": selectors.unit_cases(unit, run.month, viewer=request.user) if run else [],
         "months": selectors.published_months(),
     }
     return render(request, "assessment/unit.html", context)
@@ -97,7 +100,7 @@ def unit_cases_export(request, pk, month, fmt):
     return exports.respond(
         f"cases-{unit.pk}-{month}",
         header,
-        [[r[k] for k, _l in CASE_COLUMNS] for r in rows],
+        [[exports.display(r[k]) for k, _l in CASE_COLUMNS] for r in rows],
         fmt,
     )
 
@@ -109,8 +112,9 @@ def unit_trend_export(request, pk, fmt):
     header = [_("Month")] + [label for _k, label in columns]
     rows = []
     for month, score in trend:
-        values = exports.score_rows([score], columns)[0] if score else [""] * len(columns)
-        rows.append([f"{month:%Y-%m}", *values])
+        if score is None:
+            continue  # the same months as the page's table: those with a published score
+        rows.append([f"{month:%Y-%m}", *exports.score_rows([score], columns)[0]])
     return exports.respond(f"trend-{unit.pk}", header, rows, fmt)
 
 
@@ -152,6 +156,16 @@ def run_publish(request, pk):
     if not selectors.can_manage(request.user):
         raise Http404
     run = get_object_or_404(AssessmentRun, pk=pk)
+    # Publishing cannot be undone (a published month is frozen and public): the form's
+    # confirmation box is checked here, not only in the browser.
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _(
+                "Nothing was published: tick the box to confirm that this month becomes public and frozen."
+            ),
+        )
+        return redirect("assessment:run_detail", pk=run.pk)
     try:
         services.assessment_publish(run=run, actor=request.user)
     except ApplicationError as exc:

@@ -57,6 +57,15 @@ class RegionChoiceField(ModelChoiceField):
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
 
+class ActionForm(forms.Form):
+    """A form of a staff case page, where several forms share field names (note, reason):
+    each form's element ids carry its own prefix, so a label points at its own field."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class CaseFileForm(forms.Form):
     """A resident files a complaint (web)."""
 
@@ -177,7 +186,9 @@ class RevisitForm(forms.Form):
     reopen = forms.BooleanField(label=_("Not resolved: reopen the case"), required=False)
 
 
-class StaffRevisitForm(RevisitForm):
+class StaffRevisitForm(ActionForm, RevisitForm):
+    id_prefix = "staff_revisit"
+
     method = forms.ChoiceField(
         label=_("Method"), choices=Revisit.Method.choices, initial=Revisit.Method.PHONE
     )
@@ -202,7 +213,14 @@ class UnitChoiceField(ModelChoiceField):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
-class DispatchForm(forms.Form):
+class DispatchForm(ActionForm):
+    id_prefix = "dispatch"
+
+    category = CategoryChoiceField(
+        label=_("Category"),
+        required=False,
+        help_text=_("Correct the category chosen at intake if it is wrong."),
+    )
     lead_unit = UnitChoiceField(label=_("Lead unit"))
     co_units = ModelMultipleChoiceField(
         label=_("Co-units"),
@@ -212,7 +230,9 @@ class DispatchForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
-class CloseForm(forms.Form):
+class CloseForm(ActionForm):
+    id_prefix = "close"
+
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[(o.value, o.label) for o in Outcome if o in NOT_DISPATCHED_OUTCOMES],
@@ -227,26 +247,34 @@ class CloseForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(ActionForm):
+    id_prefix = "note"
+
     note = forms.CharField(
         label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class RequiredNoteForm(forms.Form):
+class RequiredNoteForm(ActionForm):
+    id_prefix = "required_note"
+
     note = forms.CharField(
         label=_("Note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(ActionForm):
+    id_prefix = "reply"
+
     text = forms.CharField(
         label=_("Reply to the resident"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
     result = forms.ChoiceField(label=_("Result"), choices=Reply.Result.choices)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(ActionForm):
+    id_prefix = "return"
+
     reason = forms.CharField(
         label=_("Why is this not your unit's matter?"),
         max_length=2000,
@@ -255,7 +283,9 @@ class ReturnForm(forms.Form):
     suggested_unit = UnitChoiceField(label=_("Suggested unit"), required=False)
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(ActionForm):
+    id_prefix = "extension"
+
     reason = forms.CharField(
         label=_("Why more time is needed"),
         max_length=2000,
@@ -269,7 +299,9 @@ class ExtensionForm(forms.Form):
     )
 
 
-class CoUnitReportForm(forms.Form):
+class CoUnitReportForm(ActionForm):
+    id_prefix = "co_unit_report"
+
     note = forms.CharField(
         label=_("Result reported to the lead unit"),
         max_length=5000,
@@ -277,12 +309,16 @@ class CoUnitReportForm(forms.Form):
     )
 
 
-class CoUnitForm(forms.Form):
+class CoUnitForm(ActionForm):
+    id_prefix = "co_unit"
+
     unit = UnitChoiceField(label=_("Co-unit"))
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
-class DecideReturnForm(forms.Form):
+class DecideReturnForm(ActionForm):
+    id_prefix = "decide_return"
+
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("accept", _("Accept and re-dispatch")), ("reject", _("Reject"))],
@@ -292,7 +328,9 @@ class DecideReturnForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
-class DecideExtensionForm(forms.Form):
+class DecideExtensionForm(ActionForm):
+    id_prefix = "decide_extension"
+
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("deny", _("Deny"))],
@@ -301,11 +339,20 @@ class DecideExtensionForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
 
 
-class RedispatchForm(forms.Form):
+class RedispatchForm(ActionForm):
+    id_prefix = "redispatch"
+
     lead_unit = UnitChoiceField(label=_("New lead unit"))
+    category = CategoryChoiceField(
+        label=_("Category"),
+        required=False,
+        help_text=_("Correct the category if the case was misclassified."),
+    )
     note = forms.CharField(label=_("Reason"), max_length=2000)
 
 
-class AssessableForm(forms.Form):
+class AssessableForm(ActionForm):
+    id_prefix = "assessable"
+
     assessable = forms.BooleanField(label=_("Counts in assessment"), required=False)
     reason = forms.CharField(label=_("Reason for the exemption"), max_length=300, required=False)

@@ -1,8 +1,9 @@
 """Hooks through which apps built on cases add to its pages without cases importing them
 (STYLE: dependencies point one way).
 
-`register_text_suggester(fn)`: `fn(title, description)` returns a proposal for the dispatcher
-(an object the centre's case page renders: category path, confidence, unit) or None. The
+`register_text_suggester(fn)`: `fn(case)` returns a proposal for the dispatcher from the case's
+text (an object the centre's case page renders: category path, confidence, unit and the rule
+that picked it) or None. The
 dispatch router registers one in its AppConfig.ready(); with none registered, or when a
 suggester fails, the dispatcher decides alone — a page never fails for want of a suggestion.
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-TextSuggester = Callable[[str, str], Any]
+TextSuggester = Callable[[Any], Any]
 _text_suggesters: list[TextSuggester] = []
 
 
@@ -24,11 +25,11 @@ def register_text_suggester(fn: TextSuggester) -> None:
         _text_suggesters.append(fn)
 
 
-def text_suggestion(title: str, description: str) -> Any:
-    """The first registered suggester's proposal, or None."""
+def text_suggestion(case) -> Any:
+    """The first registered suggester's proposal for `case`, or None."""
     for fn in _text_suggesters:
         try:
-            proposal = fn(title, description)
+            proposal = fn(case)
         except Exception:  # a broken model must not break the dispatch page
             logger.exception("text suggester %r failed", fn)
             continue

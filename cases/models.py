@@ -471,6 +471,48 @@ class CaseEventQuerySet(models.QuerySet):
         raise PermissionError("Case events are immutable.")
 
 
+# What each event says in a case's history (pages, the API's `action_label`): the action codes
+# are the audit trail's and the API's vocabulary, never shown as such to a person.
+EVENT_LABELS = {
+    "create": _("Case received"),
+    "import": _("Imported from an earlier system"),
+    "dispatch": _("Dispatched"),
+    "redispatch": _("Re-dispatched"),
+    "sign": _("Signed for by the unit"),
+    "contact": _("The unit contacted the reporter"),
+    "reply": _("The unit replied"),
+    "close": _("Closed"),
+    "close_without_dispatch": _("Settled at intake"),
+    "add_co_unit": _("Co-unit added"),
+    "co_unit_report": _("A co-unit reported its part"),
+    "request_extension": _("Extension requested"),
+    "extension_approved": _("Extension approved"),
+    "extension_denied": _("Extension refused"),
+    "request_return": _("Return requested by the unit"),
+    "return_accepted": _("Return accepted"),
+    "return_rejected": _("Return refused"),
+    "revisit": _("Revisit answered"),
+    "revisit_expire": _("Revisit unanswered in time"),
+    "reopen": _("Reopened"),
+    "set_assessable": _("Assessment setting changed"),
+    "note": _("Note"),
+    "escalated": _("Escalated for supervision"),
+    "moderate": _("Public text moderated"),
+    "whistle_blown": _("Whistle blown"),
+    "whistle_closed": _("Whistle closed"),
+    "resident_whistle_requested": _("Resident asked for a whistle"),
+}
+# Deadline events say which deadline (sign, contact, handle) they are about.
+DEADLINE_EVENT_LABELS = {
+    ("overdue", "sign"): _("Not signed for in time"),
+    ("overdue", "contact"): _("Reporter not contacted in time"),
+    ("overdue", "handle"): _("Not handled in time"),
+    ("deadline_warning", "sign"): _("Signing deadline approaching"),
+    ("deadline_warning", "contact"): _("Contact deadline approaching"),
+    ("deadline_warning", "handle"): _("Handling deadline approaching"),
+}
+
+
 class CaseEvent(models.Model):
     """The immutable audit trail: one row per state change or notable act, never edited.
 
@@ -540,6 +582,17 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Case events are immutable.")
+
+    @property
+    def label(self) -> str:
+        """The event as a person reads it (an unknown action: a neutral word, not the code)."""
+        deadline = (self.data or {}).get("deadline") if isinstance(self.data, dict) else None
+        label = DEADLINE_EVENT_LABELS.get((self.action, deadline)) or EVENT_LABELS.get(self.action)
+        return str(label) if label is not None else str(_("Update"))
+
+    @property
+    def to_status_label(self) -> str:
+        return str(Status(self.to_status).label) if self.to_status in Status.values else ""
 
 
 class RequestState(models.TextChoices):

@@ -1,5 +1,6 @@
 """Reads and visibility rules for cases. Every list starts from `cases_visible_to`."""
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -9,11 +10,13 @@ from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from civic import roles
 from civic.models import Category, Region, Unit
 from civic.roles import HANDLING_ROLES, Role
 
+from . import deadlines
 from .masking import scrub_text
 from .models import (
     HANDLING_STATUSES,
@@ -315,6 +318,37 @@ def inbox_for_user(user) -> QuerySet[Case]:
     return inbox_for_units(roles.unit_ids_of(user, HANDLING_ROLES))
 
 
+# The unit inbox's tabs: what needs doing first, then each step; replied cases wait for the
+# revisit and are kept apart from those that need action.
+INBOX_TABS = {
+    "todo": (Status.DISPATCHED, Status.SIGNED, Status.IN_PROGRESS),
+    "to_sign": (Status.DISPATCHED,),
+    "in_progress": (Status.SIGNED, Status.IN_PROGRESS),
+    "replied": (Status.REPLIED,),
+}
+
+
+def inbox_tab(inbox: QuerySet[Case], tab: str, now=None) -> QuerySet[Case]:
+    if tab == "overdue":
+        now = now or timezone.now()
+        return inbox.filter(status__in=HANDLING_STATUSES).filter(
+            Q(is_overdue=True) | Q(handle_due_at__lt=now)
+        )
+    return inbox.filter(status__in=INBOX_TABS[tab])
+
+
+def inbox_tab_counts(inbox: QuerySet[Case], now=None) -> dict[str, int]:
+    """Every tab's count in two queries (one grouped by status, one for the overdue)."""
+    by_status = dict(
+        inbox.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    counts = {
+        tab: sum(by_status.get(s, 0) for s in statuses) for tab, statuses in INBOX_TABS.items()
+    }
+    counts["overdue"] = inbox_tab(inbox, "overdue", now).order_by().count()
+    return counts
+
+
 def queue_undispatched() -> QuerySet[Case]:
     return Case.objects.filter(status=Status.RECEIVED).select_related("category", "region")
 
@@ -357,7 +391,34 @@ def leaf_categories() -> QuerySet[Category]:
     return Category.objects.filter(level=3, active=True).select_related("parent__parent")
 
 
+@dataclass(frozen=True)
+class RouteProposal:
+    """The unit the dispatch rules pick for a category at a place, and the rule that picked it
+    (shown to the dispatcher beside the proposal, so a suggestion says why)."""
+
+    unit: Unit | None
+    rule: str  # one of ROUTE_RULES
+    basis: str  # the street, community, category or district the rule matched
+
+    @property
+    def rule_label(self) -> str:
+        return str(ROUTE_RULES.get(self.rule, self.rule))
+
+
+ROUTE_RULES = {
+    "street": gettext_lazy("Street-level matter: sent straight to the street of the place"),
+    "community": gettext_lazy("On the community duty list: the community of the place"),
+    "responsible": gettext_lazy("The unit responsible for the category"),
+    "district": gettext_lazy("No unit is responsible for the category: the district government"),
+    "none": gettext_lazy("No rule matched: the dispatcher decides"),
+}
+
+
 def route_proposal(*, category: Category, region: Region) -> Unit | None:
+    return route_proposal_explained(category=category, region=region).unit
+
+
+def route_proposal_explained(*, category: Category, region: Region) -> RouteProposal:
     """精准派单 by rule: street-level categories go straight to the street of the region
     (直派街乡); others to the responsible department or utility; else the district government."""
     level = category.handling_level
@@ -368,7 +429,7 @@ def route_proposal(*, category: Category, region: Region) -> Unit | None:
                 jurisdiction=street, kind__in=[Unit.Kind.STREET, Unit.Kind.TOWNSHIP], active=True
             ).first()
             if unit:
-                return unit
+                return RouteProposal(unit, "street", street.name)
     if level == Category.HandlingLevel.COMMUNITY:
         community = region.ancestor(Region.Level.COMMUNITY, Region.Level.VILLAGE)
         if community is not None:
@@ -376,11 +437,11 @@ def route_proposal(*, category: Category, region: Region) -> Unit | None:
                 jurisdiction=community, kind=Unit.Kind.COMMUNITY, active=True
             ).first()
             if unit:
-                return unit
+                return RouteProposal(unit, "community", community.name)
     ancestry = []
     node = category
     while node is not None:
-        ancestry.append(node.id)
+        ancestry.append(node)
         node = node.parent
     kinds = (
         [Unit.Kind.ENTERPRISE]
@@ -388,20 +449,22 @@ def route_proposal(*, category: Category, region: Region) -> Unit | None:
         else [Unit.Kind.DEPARTMENT, Unit.Kind.ENTERPRISE]
     )
     # The most specific responsible category wins (leaf before its parents).
-    for category_id in ancestry:
+    for node in ancestry:
         unit = (
-            Unit.objects.filter(responsible_categories__id=category_id, kind__in=kinds, active=True)
+            Unit.objects.filter(responsible_categories__id=node.id, kind__in=kinds, active=True)
             .order_by("code")
             .first()
         )
         if unit:
-            return unit
+            return RouteProposal(unit, "responsible", node.name)
     district = region.district
     if district is not None:
-        return Unit.objects.filter(
+        unit = Unit.objects.filter(
             jurisdiction=district, kind=Unit.Kind.DISTRICT, active=True
         ).first()
-    return None
+        if unit:
+            return RouteProposal(unit, "district", district.name)
+    return RouteProposal(None, "none", "")
 
 
 def reply_templates_for(case: Case, unit_ids) -> QuerySet[ReplyTemplate]:
@@ -414,4 +477,28 @@ def reply_templates_for(case: Case, unit_ids) -> QuerySet[ReplyTemplate]:
         ReplyTemplate.objects.filter(active=True)
         .filter(Q(category__isnull=True) | Q(category_id__in=ancestry))
         .filter(Q(unit__isnull=True) | Q(unit_id__in=list(unit_ids)))
+    )
+
+
+@dataclass(frozen=True)
+class ExpectedReply:
+    """What a resident who has just filed may expect: the time limits of the policy in force,
+    and the latest reply date if the case were dispatched now."""
+
+    contact_limit: int
+    contact_unit: str
+    handle_limit: int
+    handle_unit: str
+    reply_by: dt.datetime
+
+
+def expected_reply(case: Case) -> ExpectedReply:
+    now = timezone.now()
+    policy = deadlines.policy_for(case, now)
+    return ExpectedReply(
+        contact_limit=policy.contact_limit,
+        contact_unit=policy.get_contact_unit_display(),
+        handle_limit=policy.handle_limit,
+        handle_unit=policy.get_handle_unit_display(),
+        reply_by=deadlines.compute(policy, now).handle_due_at,
     )

@@ -544,10 +544,30 @@ def _assign_lead(case: Case, unit: Unit, actor: User | None, at: dt.datetime) ->
     return assignment
 
 
+def _recategorise(case: Case, category: Category | None) -> dict:
+    """The dispatcher's correction of the intake category (locked case, before deadlines are
+    computed, since a category may carry its own time limits). Returns event data."""
+    if category is None or category.id == case.category_id:
+        return {}
+    if not category.is_leaf or not category.active:
+        msg = _("Choose a category at the third level.")
+        raise DomainValidationError(msg, extra={"fields": {"category": [msg]}})
+    change = {"category": {"from": case.category_id, "to": category.id}}
+    case.category = category
+    return change
+
+
 def case_dispatch(
-    *, actor: User, case: Case, lead_unit: Unit, co_units: Sequence[Unit] = (), note: str = ""
+    *,
+    actor: User,
+    case: Case,
+    lead_unit: Unit,
+    co_units: Sequence[Unit] = (),
+    note: str = "",
+    category: Category | None = None,
 ) -> Case:
-    """Send a received case to its lead unit (+ co-units); deadlines start now."""
+    """Send a received case to its lead unit (+ co-units); deadlines start now. `category`
+    corrects the intake category (recorded in the event; the router learns from it)."""
     note = _clean_text(note, field="note", max_length=2000, required=False)
     with transaction.atomic():
         case = _lock(case)
@@ -555,6 +575,7 @@ def case_dispatch(
             rules.can_dispatch_case, actor, case, _("Only the hotline centre dispatches cases.")
         )
         target = workflow.check("dispatch", case.status)
+        change = _recategorise(case, category)
         _validate_lead_unit(case, lead_unit)
         at = _now()
         from_status = case.status
@@ -562,7 +583,7 @@ def case_dispatch(
         case.lead_unit = lead_unit
         case.dispatched_at = at
         _apply_deadlines(case, at)
-        _save(case, ["status", "lead_unit", "dispatched_at", *DEADLINE_FIELDS])
+        _save(case, ["status", "lead_unit", "dispatched_at", "category", *DEADLINE_FIELDS])
         _assign_lead(case, lead_unit, actor, at)
         for unit in co_units:
             if unit.id != lead_unit.id:
@@ -574,25 +595,35 @@ def case_dispatch(
             from_status=from_status,
             to_status=target,
             note=note,
-            data={"lead_unit": lead_unit.id, "co_units": [u.id for u in co_units]},
+            data={"lead_unit": lead_unit.id, "co_units": [u.id for u in co_units], **change},
         )
     return case
 
 
-def case_redispatch(*, actor: User, case: Case, lead_unit: Unit, note: str) -> Case:
-    """A dispatcher moves a case to another lead unit (after a return, or a mistake)."""
+def case_redispatch(
+    *, actor: User, case: Case, lead_unit: Unit, note: str, category: Category | None = None
+) -> Case:
+    """A dispatcher moves a case to another lead unit (after a return, or a mistake), and may
+    correct its category."""
     note = _clean_text(note, field="note", max_length=2000)
     with transaction.atomic():
         case = _lock(case)
         _require(rules.can_arbitrate, actor, case, _("Only a dispatcher re-dispatches cases."))
-        _redispatch_locked(case, actor, lead_unit, note, action="redispatch")
+        _redispatch_locked(case, actor, lead_unit, note, action="redispatch", category=category)
     return case
 
 
 def _redispatch_locked(
-    case: Case, actor: User | None, lead_unit: Unit, note: str, *, action: str
+    case: Case,
+    actor: User | None,
+    lead_unit: Unit,
+    note: str,
+    *,
+    action: str,
+    category: Category | None = None,
 ) -> None:
     target = workflow.check("redispatch", case.status)
+    change = _recategorise(case, category)
     _validate_lead_unit(case, lead_unit)
     if case.lead_unit_id == lead_unit.id:
         msg = _("The case is already with that unit.")
@@ -605,7 +636,7 @@ def _redispatch_locked(
     case.dispatched_at = at
     case.signed_at = None
     _apply_deadlines(case, at)
-    _save(case, ["status", "lead_unit", "dispatched_at", "signed_at", *DEADLINE_FIELDS])
+    _save(case, ["status", "lead_unit", "dispatched_at", "signed_at", "category", *DEADLINE_FIELDS])
     _assign_lead(case, lead_unit, actor, at)
     _record(
         case,
@@ -614,7 +645,11 @@ def _redispatch_locked(
         from_status=from_status,
         to_status=target,
         note=note,
-        data={"from_unit": old_unit.id if old_unit else None, "lead_unit": lead_unit.id},
+        data={
+            "from_unit": old_unit.id if old_unit else None,
+            "lead_unit": lead_unit.id,
+            **change,
+        },
     )
 
 

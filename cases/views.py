@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from civic import catalogue, roles
@@ -35,7 +36,7 @@ from civic.pagination import windowed_page
 from civic.roles import HANDLING_ROLES
 
 from . import forms, hooks, privacy, rules, selectors, services
-from .models import Assignment, Case, Channel, PersonalDataAccess, RequestState, Status
+from .models import Assignment, Case, Channel, PersonalDataAccess, RequestState, Revisit, Status
 
 DUE_SOON_HOURS = 24
 
@@ -168,7 +169,13 @@ def filed(request):
     info = request.session.get("case_filed")
     if not info:
         return redirect("cases:track")
-    return render(request, "cases/filed.html", {"number": info["number"], "code": info["code"]})
+    case = Case.objects.filter(number=info["number"]).select_related("category__parent").first()
+    expected = selectors.expected_reply(case) if case is not None else None
+    return render(
+        request,
+        "cases/filed.html",
+        {"number": info["number"], "code": info["code"], "case": case, "expected": expected},
+    )
 
 
 def track(request):
@@ -236,6 +243,9 @@ def _render_resident_case(request, case, *, revisit_form=None, reopen_form=None,
             "contact": contact_view(request, case, surface=PersonalDataAccess.Surface.WEB_UNIT),
             "timeline": _timeline(case, public=True),
             "replies": case.replies.order_by("created_at"),
+            "answered_revisits": case.revisits.filter(state=Revisit.State.ANSWERED).order_by(
+                "round"
+            ),
             "revisit_form": revisit_form or (forms.RevisitForm() if pending else None),
             "reopen_form": reopen_form
             or (
@@ -277,7 +287,11 @@ def resident_revisit(request, number):
     except ApplicationError as exc:
         status = _apply_error(request, exc, form)
         return _render_resident_case(request, case, revisit_form=form, status=status)
-    messages.success(request, _("Thank you for your answer."))
+    messages.success(
+        request,
+        _("Thank you for your rating: %(rating)s.")
+        % {"rating": Revisit.Satisfaction(data["satisfaction"]).label},
+    )
     return redirect(request.path.rsplit("/revisit/", 1)[0] + "/")
 
 
@@ -394,11 +408,11 @@ def console(request):
 
 
 QUEUE_TABS = [
-    ("undispatched", "Undispatched"),
-    ("returns", "Returns to arbitrate"),
-    ("extensions", "Extensions to approve"),
-    ("revisits", "Awaiting revisit"),
-    ("overdue", "Overdue"),
+    ("undispatched", gettext_lazy("Undispatched")),
+    ("returns", gettext_lazy("Returns to arbitrate")),
+    ("extensions", gettext_lazy("Extensions to approve")),
+    ("revisits", gettext_lazy("Awaiting revisit")),
+    ("overdue", gettext_lazy("Overdue")),
 ]
 
 
@@ -422,13 +436,14 @@ def queues(request):
         "revisits": selectors.queue_awaiting_revisit().count(),
         "overdue": selectors.queue_overdue().count(),
     }
-    tabs = [(key, _(label), counts[key]) for key, label in QUEUE_TABS]
+    tabs = [(key, str(label), counts[key]) for key, label in QUEUE_TABS]
     return render(request, "cases/queues.html", {"tab": tab, "tabs": tabs, "items": items})
 
 
 def _render_centre_case(request, case, *, errors=None, status=200):
-    proposal = selectors.route_proposal(category=case.category, region=case.region)
-    suggestion = hooks.text_suggestion(case.title, case.description)
+    explained = selectors.route_proposal_explained(category=case.category, region=case.region)
+    proposal = explained.unit
+    suggestion = hooks.text_suggestion(case)
     errors = errors or {}
     pending_revisit = selectors.pending_revisit(case)
     context = {
@@ -438,11 +453,14 @@ def _render_centre_case(request, case, *, errors=None, status=200):
         "assignments": case.assignments.select_related("unit").order_by("dispatched_at"),
         "replies": case.replies.order_by("created_at"),
         "proposal": proposal,
+        "proposal_rule": explained,
         "suggestion": suggestion,
         "badge": _deadline_badge(case),
         "is_dispatcher": roles.is_dispatcher(request.user),
         "dispatch_form": errors.get("DispatchForm")
-        or forms.DispatchForm(initial={"lead_unit": proposal.pk if proposal else None}),
+        or forms.DispatchForm(
+            initial={"lead_unit": proposal.pk if proposal else None, "category": case.category_id}
+        ),
         "close_form": errors.get("CloseForm") or forms.CloseForm(),
         "redispatch_form": errors.get("RedispatchForm") or forms.RedispatchForm(),
         "co_unit_form": errors.get("CoUnitForm") or forms.CoUnitForm(),
@@ -488,6 +506,7 @@ def centre_action(request, number, action):
             lead_unit=d["lead_unit"],
             co_units=list(d["co_units"]),
             note=d["note"],
+            category=d.get("category"),
         )
 
     def close(d):
@@ -532,7 +551,11 @@ def centre_action(request, number, action):
         "redispatch": (
             forms.RedispatchForm,
             lambda d: services.case_redispatch(
-                actor=user, case=case, lead_unit=d["lead_unit"], note=d["note"]
+                actor=user,
+                case=case,
+                lead_unit=d["lead_unit"],
+                note=d["note"],
+                category=d.get("category"),
             ),
             _("Re-dispatched."),
         ),
@@ -603,7 +626,12 @@ def inbox(request):
     # rendering them all cost more than the query (≈ 140 ms for 300 rows at 1M cases).
     # Only what the page shows: the query sorts all of a unit's open cases (1,400 rows for a
     # busy street at 1M) before it keeps 50, and without descriptions they are narrow.
-    cases = selectors.inbox_for_user(request.user).only(*INBOX_COLUMNS)
+    tab = request.GET.get("tab", "todo")
+    if tab not in dict(INBOX_TABS):
+        tab = "todo"
+    inbox = selectors.inbox_for_user(request.user)
+    counts = selectors.inbox_tab_counts(inbox)
+    cases = selectors.inbox_tab(inbox, tab).only(*INBOX_COLUMNS)
     page = windowed_page(cases, request.GET.get("page"), INBOX_PAGE_SIZE)
     cases = catalogue.attach(list(page.object_list), "category", "region")
     return render(
@@ -612,19 +640,31 @@ def inbox(request):
         {
             "rows": _inbox_rows(cases),
             "page": page,
+            "tab": tab,
+            "tabs": [(key, str(label), counts[key]) for key, label in INBOX_TABS],
             "units": roles.units_of(request.user, HANDLING_ROLES),
         },
     )
+
+
+INBOX_TABS = [
+    ("todo", gettext_lazy("To act on")),
+    ("to_sign", gettext_lazy("To sign for")),
+    ("in_progress", gettext_lazy("In progress")),
+    ("replied", gettext_lazy("Replied, awaiting revisit")),
+    ("overdue", gettext_lazy("Overdue")),
+]
 
 
 # One inbox row. The inbox is the page a unit lives in, fifty rows of nine cells: through the
 # template language (a lookup chain, filters and an escape per cell) the rows took 0.57 ms
 # each, more than the page's queries; formatted here (every value escaped) 0.03 ms.
 INBOX_ROW = (
-    '<tr class="{badge}" data-number="{number}"><td><a href="{url}">{title}</a><br>'
-    '<span class="muted">{number} · {region}</span></td>\n'
-    '<td>{category}</td><td><span class="badge">{status}</span></td>'
-    "<td>{due} {badge_label}</td></tr>\n"
+    '<tr class="{badge}" data-number="{number}"><th scope="row"><a href="{url}">{title}</a><br>'
+    '<span class="muted">{number} · {region}</span></th>\n'
+    '<td data-label="{l_category}">{category}</td>'
+    '<td data-label="{l_status}"><span class="badge">{status}</span></td>'
+    '<td data-label="{l_due}">{due} {badge_label}</td></tr>\n'
 )
 
 
@@ -636,6 +676,7 @@ def _inbox_rows(cases: list[Case]) -> list[str]:
         for badge, label in (("overdue", _("Overdue")), ("due-soon", _("Due soon")))
     }
     zone = timezone.get_current_timezone()
+    column = {"l_category": _("Category"), "l_status": _("Status"), "l_due": _("Handling due")}
     rows = []
     for case in cases:
         badge = _deadline_badge(case)
@@ -653,6 +694,7 @@ def _inbox_rows(cases: list[Case]) -> list[str]:
                 status=statuses.get(case.status, case.status),
                 due=due.astimezone(zone).strftime("%m-%d %H:%M") if due else "—",
                 badge_label=labels.get(badge, ""),
+                **column,
             )
         )
     return rows

@@ -24,10 +24,14 @@ DATA_DIR = Path(settings.BASE_DIR) / "data"
 SEED_STEPS: list[tuple[str, Callable]] = []
 
 
-def register_seed_step(name: str, fn: Callable) -> None:
-    """Apps add their demo data here (in AppConfig.ready); steps run in registration order."""
-    if all(existing != name for existing, _fn in SEED_STEPS):
-        SEED_STEPS.append((name, fn))
+def register_seed_step(name: str, fn: Callable, *, before: str | None = None) -> None:
+    """Apps add their demo data here (in AppConfig.ready); steps run in registration order,
+    or just before the step named `before` when that one is registered already."""
+    if any(existing == name for existing, _fn in SEED_STEPS):
+        return
+    names = [existing for existing, _fn in SEED_STEPS]
+    at = names.index(before) if before in names else len(SEED_STEPS)
+    SEED_STEPS.insert(at, (name, fn))
 
 
 CITY = ("110000", "示范市", "Demo City", "39.904200", "116.407400")

@@ -53,6 +53,7 @@ urlpatterns = [
     path("", include("assessment.urls")),
     path("", include("council.urls")),
     path("themes/", include("themes.urls")),
+    path("router/", include("routing.urls")),
 ]
 handler500 = "civic.unavailable.server_error"
 

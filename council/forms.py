@@ -40,6 +40,12 @@ class NoticeForm(forms.Form):
     )
 
 
+class HoldForm(forms.Form):
+    confirm_early = forms.BooleanField(
+        label=_("Yes, the meeting is starting now, earlier than planned"), required=False
+    )
+
+
 class ParticipantForm(forms.Form):
     party = forms.ChoiceField(label=_("Party"), choices=Party.choices)
     name = forms.CharField(label=_("Name"), max_length=100)

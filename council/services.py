@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -155,15 +155,40 @@ def meeting_publish_notice(*, actor: User, meeting: Meeting, notice: str | None 
     return meeting
 
 
+# Starting a meeting stamps `held_at` and opens the recording; a tap on "start" days ahead (a
+# worker preparing the agenda) would date the attendance and votes wrongly. Within this margin
+# before the planned time a meeting starts without a question; earlier it needs confirm_early.
+HOLD_EARLY_MARGIN = timedelta(hours=1)
+
+
+def hold_needs_confirmation(meeting: Meeting, *, now: datetime | None = None) -> bool:
+    """True when starting `meeting` now is more than HOLD_EARLY_MARGIN before its planned time."""
+    return meeting.starts_at - (now or timezone.now()) > HOLD_EARLY_MARGIN
+
+
 @transaction.atomic
-def meeting_hold(*, actor: User, meeting: Meeting) -> Meeting:
-    """The meeting takes place: recording (attendance, deliberation, votes) opens."""
+def meeting_hold(*, actor: User, meeting: Meeting, confirm_early: bool = False) -> Meeting:
+    """The meeting takes place: recording (attendance, deliberation, votes) opens.
+
+    Raises DomainValidationError (field `confirm_early`) when the meeting is planned more than
+    HOLD_EARLY_MARGIN from now and `confirm_early` is not set."""
     meeting = _locked(meeting)
     _require_manager(actor, meeting)
+    workflow.check("hold", meeting.status)
+    if hold_needs_confirmation(meeting) and not confirm_early:
+        local = timezone.localtime(meeting.starts_at)
+        msg = _(
+            "The meeting is planned for %(time)s, more than an hour from now. Confirm that it "
+            "is really starting now, earlier than planned."
+        ) % {"time": f"{local:%Y-%m-%d %H:%M}"}
+        raise DomainValidationError(
+            msg,
+            extra={"fields": {"confirm_early": [msg]}, "starts_at": meeting.starts_at.isoformat()},
+        )
     _advance(meeting, "hold")
     meeting.held_at = timezone.now()
     meeting.save(update_fields=["status", "held_at"])
-    _event(actor=actor, action="hold", meeting=meeting)
+    _event(actor=actor, action="hold", meeting=meeting, early=hold_needs_confirmation(meeting))
     return meeting
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from civic.errors import ApplicationError, NotFoundError
+from civic.errors import ApplicationError, DomainValidationError, NotFoundError
 from civic.models import Region
 
 from . import forms, selectors, services, workflow
@@ -134,29 +134,35 @@ class MeetingEditView(LoginRequiredMixin, View):
         return render(request, "council/meeting_form.html", ctx, status=400)
 
 
+def _render_meeting(request, meeting: Meeting, *, hold_form=None, status: int = 200):
+    meeting = selectors.meeting_detail(meeting)
+    manage = can_manage_meeting.test(request.user, meeting)
+    show_record = can_view_minutes.test(request.user, meeting)
+    _attach_case_status(meeting)
+    return render(
+        request,
+        "council/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "manage": manage,
+            "show_record": show_record,
+            "actions": workflow.actions_for(meeting.status) if manage else [],
+            "notice_form": forms.NoticeForm(initial={"notice": meeting.notice}),
+            "hold_form": hold_form or forms.HoldForm(),
+            "hold_early": services.hold_needs_confirmation(meeting),
+            "attendance": selectors.attendance_summary(meeting) if show_record else None,
+            "minutes": selectors.current_minutes(meeting) if show_record else None,
+        },
+        status=status,
+    )
+
+
 class MeetingDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
-        meeting = selectors.meeting_detail(_meeting_or_404(request, pk))
-        manage = can_manage_meeting.test(request.user, meeting)
-        show_record = can_view_minutes.test(request.user, meeting)
-        _attach_case_status(meeting)
-        return render(
-            request,
-            "council/meeting_detail.html",
-            {
-                "meeting": meeting,
-                "manage": manage,
-                "show_record": show_record,
-                "actions": workflow.actions_for(meeting.status) if manage else [],
-                "notice_form": forms.NoticeForm(initial={"notice": meeting.notice}),
-                "attendance": selectors.attendance_summary(meeting) if show_record else None,
-                "minutes": selectors.current_minutes(meeting) if show_record else None,
-            },
-        )
+        return _render_meeting(request, _meeting_or_404(request, pk))
 
 
 ACTIONS = {
-    "hold": services.meeting_hold,
     "publish": services.meeting_publish,
     "close": services.meeting_close,
 }
@@ -182,6 +188,20 @@ class MeetingActionView(LoginRequiredMixin, View):
                 services.meeting_publish_notice(
                     actor=request.user, meeting=meeting, notice=form.cleaned_data["notice"]
                 )
+            elif action == "hold":
+                form = forms.HoldForm(request.POST)
+                form.is_valid()  # a lone optional checkbox: always valid
+                try:
+                    services.meeting_hold(
+                        actor=request.user,
+                        meeting=meeting,
+                        confirm_early=form.cleaned_data["confirm_early"],
+                    )
+                except DomainValidationError as exc:
+                    # Ask on the same page, the question next to the button (not a redirect).
+                    form.add_error("confirm_early", exc.message)
+                    messages.error(request, _("The meeting has not been started."))
+                    return _render_meeting(request, meeting, hold_form=form, status=400)
             elif action in ACTIONS:
                 ACTIONS[action](actor=request.user, meeting=meeting)
             else:
@@ -207,8 +227,10 @@ class RecordView(LoginRequiredMixin, View):
             raise Http404
         return meeting
 
-    def get(self, request, pk):
-        meeting = selectors.meeting_detail(self._meeting(request, pk))
+    def _render(self, request, meeting: Meeting, *, failed: dict | None = None, status=200):
+        """The page; `failed` re-shows one agenda item's form as posted, with its errors:
+        {"op": "vote" or "deliberation", "item": agenda item id, "form": the bound form}."""
+        meeting = selectors.meeting_detail(meeting)
         counts = selectors.attendance_counts(meeting)
         return render(
             request,
@@ -224,8 +246,13 @@ class RecordView(LoginRequiredMixin, View):
                 "list_form": forms.ListItemForm(),
                 "link_form": forms.ProjectLinkForm(),
                 "can": {a: workflow.allowed(a, meeting.status) for a in workflow.TRANSITIONS},
+                "failed": failed or {},
             },
+            status=status,
         )
+
+    def get(self, request, pk):
+        return self._render(request, self._meeting(request, pk))
 
     def post(self, request, pk):
         meeting = self._meeting(request, pk)
@@ -238,6 +265,8 @@ class RecordView(LoginRequiredMixin, View):
             anchor = handler(request, meeting) or ""
         except ApplicationError as exc:
             messages.error(request, exc.message)
+        if not isinstance(anchor, str):  # a page re-rendered with the form's errors
+            return anchor
         return HttpResponseRedirect(reverse("council:record", args=[pk]) + anchor)
 
     def _valid(self, request, form):
@@ -247,10 +276,38 @@ class RecordView(LoginRequiredMixin, View):
         return None
 
     def _agenda_item(self, meeting, pk):
-        item = meeting.agenda_items.filter(pk=pk).first()
+        try:
+            item = meeting.agenda_items.filter(pk=int(pk)).first()
+        except (TypeError, ValueError, OverflowError):
+            item = None
         if item is None:
             raise Http404
         return item
+
+    def _item_form(self, request, meeting, op: str, form_class, service, success):
+        """Validate one agenda item's form and call `service`; on a validation error (of the
+        form or of the service) the same item's form is shown again, as typed, with the error
+        next to its field: a redirect would lose the input and jump to the top of the agenda."""
+        item = self._agenda_item(meeting, request.POST.get("agenda_item"))
+        form = form_class(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "agenda_item"}
+            try:
+                result = service(actor=request.user, agenda_item=item, **data)
+            except DomainValidationError as exc:
+                fields = exc.extra.get("fields") or {}
+                placed = [f for f in fields if f in form.fields]
+                for field in placed:
+                    for error in fields[field]:
+                        form.add_error(field, error)
+                if not placed:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(request, success(result))
+                return f"#item-{item.pk}"
+        messages.error(request, _("Not saved: please correct the marked fields."))
+        failed = {"op": op, "item": item.pk, "form": form}
+        return self._render(request, meeting, failed=failed, status=400)
 
     def op_invite(self, request, meeting):
         if data := self._valid(request, forms.ParticipantForm(request.POST)):
@@ -277,22 +334,24 @@ class RecordView(LoginRequiredMixin, View):
         return "#agenda"
 
     def op_deliberation(self, request, meeting):
-        if data := self._valid(request, forms.DeliberationForm(request.POST)):
-            item = self._agenda_item(meeting, data.pop("agenda_item"))
-            services.deliberation_record(actor=request.user, agenda_item=item, **data)
-            messages.success(request, _("Statement recorded."))
-            return f"#item-{item.pk}"
-        return "#agenda"
+        return self._item_form(
+            request,
+            meeting,
+            "deliberation",
+            forms.DeliberationForm,
+            services.deliberation_record,
+            lambda _entry: _("Statement recorded."),
+        )
 
     def op_vote(self, request, meeting):
-        if data := self._valid(request, forms.ResolutionForm(request.POST)):
-            item = self._agenda_item(meeting, data.pop("agenda_item"))
-            r = services.resolution_vote(actor=request.user, agenda_item=item, **data)
-            messages.success(
-                request, _("Vote recorded: %(outcome)s.") % {"outcome": r.get_outcome_display()}
-            )
-            return f"#item-{item.pk}"
-        return "#agenda"
+        return self._item_form(
+            request,
+            meeting,
+            "vote",
+            forms.ResolutionForm,
+            services.resolution_vote,
+            lambda r: _("Vote recorded: %(outcome)s.") % {"outcome": r.get_outcome_display()},
+        )
 
     def op_list_item(self, request, meeting):
         if data := self._valid(request, forms.ListItemForm(request.POST)):

@@ -34,7 +34,7 @@ def _filters_context(request):
             level__in=[Region.Level.DISTRICT, Region.Level.STREET, Region.Level.TOWNSHIP]
         ).order_by("path"),
         "params": request.GET,
-        "statuses": [("open", _("Open")), *selectors.PUBLIC_STATUS_LABELS.items()],
+        "statuses": [("open", _("All not yet closed")), *selectors.PUBLIC_STATUS_LABELS.items()],
     }
 
 

@@ -16,16 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from cases.selectors import RouteProposal, route_proposal_explained
 from civic import text as T
 from civic.errors import ApplicationError
+from civic.models import Category, Region, Unit
 
 from . import classifier as M
+from .models import DispatchFeedback
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_TRAINING_FILE = T.DATA_DIR / "complaints_train.csv"
 
 
 class RouterUnavailableError(ApplicationError):
@@ -44,6 +46,8 @@ class Suggestion:
 
 _lock = threading.Lock()
 _router: M.TrainedRouter | None = None
+_stamp: tuple[int, int] | None = None  # (mtime_ns, size) of the active artefact when loaded
+_checked_at = 0.0
 load_count = 0  # how many times this process loaded or trained a model (tests assert on it)
 
 
@@ -55,23 +59,51 @@ def threshold() -> float:
     return float(settings.ROUTER_CONFIDENCE_THRESHOLD)
 
 
+def _active_stamp() -> tuple[int, int] | None:
+    try:
+        st = model_path().stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _stale() -> bool:
+    """Has another process activated a model (a promotion, a rollback) since this one loaded?
+    Looked at no more often than ROUTER_RELOAD_SECONDS: one stat() call."""
+    global _checked_at
+    now = time.monotonic()
+    if now - _checked_at < float(getattr(settings, "ROUTER_RELOAD_SECONDS", 30)):
+        return False
+    _checked_at = now
+    stamp = _active_stamp()
+    return stamp is not None and stamp != _stamp
+
+
 def get_router() -> M.TrainedRouter:
-    global _router, load_count
+    global _router, _stamp, load_count
     router = _router
-    if router is not None:
+    if router is not None and not _stale():
         return router
     with _lock:
-        if _router is None:
+        if _router is None or _active_stamp() not in (None, _stamp):
             _router = _load_or_train()
+            _stamp = _active_stamp()
             load_count += 1
         return _router
 
 
 def reset() -> None:
     """Forget the cached model (after training a new one in this process, and in tests)."""
-    global _router
+    global _router, _stamp
     with _lock:
         _router = None
+        _stamp = None
+
+
+def base_examples() -> list[M.Example]:
+    """The labelled texts the router always learns from (ROUTER_TRAINING_FILES, in data/ by
+    default), the same text counted once."""
+    return M.examples_from_files(settings.ROUTER_TRAINING_FILES)
 
 
 def _load_or_train() -> M.TrainedRouter:
@@ -87,7 +119,7 @@ def _load_or_train() -> M.TrainedRouter:
             {"path": str(path)},
         )
     started = time.monotonic()
-    router = M.train(M.examples_from_file(DEFAULT_TRAINING_FILE))
+    router = M.train(base_examples())
     try:
         M.save(router, path)
     except OSError as exc:  # read-only deployment: keep serving from memory
@@ -137,8 +169,6 @@ def suggest(title: str | None, description: str | None) -> Suggestion:
 
 def category_ids(path: tuple[str, ...]) -> list[int | None]:
     """Ids of the civic.Category rows matching the suggested path by name, level by level."""
-    from civic.models import Category
-
     ids: list[int | None] = []
     parent = None
     for level, name in enumerate(path, start=1):
@@ -153,13 +183,81 @@ def category_ids(path: tuple[str, ...]) -> list[int | None]:
     return ids
 
 
-def suggest_for_dispatch(title: str, description: str) -> Suggestion | None:
+@dataclass(frozen=True)
+class DispatchSuggestion:
+    """What the dispatcher sees: the router's category path and confidence, the unit the
+    dispatch rules pick for that category at the case's place, and the rule that picked it."""
+
+    suggestion: Suggestion
+    categories: tuple[Category | None, ...]  # the path's Category rows (None where unmatched)
+    proposal: RouteProposal | None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.suggestion.path
+
+    @property
+    def confidence(self) -> float:
+        return self.suggestion.confidence
+
+    @property
+    def shown(self) -> bool:
+        return self.suggestion.decided_by_router
+
+    @property
+    def first_level(self) -> Category | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def unit(self):
+        return self.proposal.unit if self.proposal else None
+
+
+def _unit_for(node: Category, region: Region, hint: Category | None) -> RouteProposal:
+    """The dispatch rules for a suggested category. The router names a leaf only when the text
+    holds its name; for a first or second level the rules need a leaf: the intake category if
+    it lies under the suggestion, else the unit responsible for most leaves under it."""
+    if node.is_leaf:
+        return route_proposal_explained(category=node, region=region)
+    if hint is not None and hint.path.startswith(node.path):
+        return route_proposal_explained(category=hint, region=region)
+    unit = (
+        Unit.objects.filter(
+            active=True,
+            kind__in=[Unit.Kind.DEPARTMENT, Unit.Kind.ENTERPRISE],
+            responsible_categories__path__startswith=node.path,
+        )
+        .annotate(leaves=Count("responsible_categories"))
+        .order_by("-leaves", "code")
+        .first()
+    )
+    if unit is not None:
+        return RouteProposal(unit, "responsible", node.name)
+    return route_proposal_explained(category=node, region=region)
+
+
+def explain(
+    suggestion: Suggestion, region: Region | None, hint: Category | None = None
+) -> DispatchSuggestion:
+    """The suggestion with its Category rows and the unit the rules pick at `region`;
+    `hint` is the category chosen at intake."""
+    ids = category_ids(suggestion.path)
+    rows = Category.objects.in_bulk([i for i in ids if i is not None])
+    categories = tuple(rows.get(i) if i is not None else None for i in ids)
+    deepest = next((c for c in reversed(categories) if c is not None), None)
+    proposal = (
+        _unit_for(deepest, region, hint) if deepest is not None and region is not None else None
+    )
+    return DispatchSuggestion(suggestion, categories, proposal)
+
+
+def suggest_for_dispatch(case) -> DispatchSuggestion | None:
     """The proposal on the dispatcher's case page (cases.hooks), when a model is at hand. A page
     never waits for training: seed_demo or `train_router` writes the model; until then the
     dispatcher decides alone."""
     if _router is None and not model_path().exists():
         return None
-    return suggest(title, description)
+    return explain(suggest(case.title, case.description), case.region, case.category)
 
 
 def seed_router(stdout=None) -> None:
@@ -167,3 +265,38 @@ def seed_router(stdout=None) -> None:
     router = get_router()
     if stdout:
         stdout.write(f"router: model {router.version}")
+
+
+def dispatch_feedback_record(*, event) -> DispatchFeedback | None:
+    """Write what the router suggested for the dispatched case beside what the dispatcher chose.
+
+    The suggestion is computed again from the case's text with the active model: the same text
+    and model give the same proposal the dispatcher's page showed. Only the first dispatch is
+    recorded (a re-dispatch corrects the case, whose final category judges the suggestion).
+    """
+    case = event.case
+    if DispatchFeedback.objects.filter(case=case).exists():
+        return None
+    proposal = suggest_for_dispatch(case)
+    suggestion = proposal.suggestion if proposal else None
+    first = proposal.first_level if proposal else None
+    chosen = case.category
+    chosen_root = chosen
+    while chosen_root.parent_id is not None:
+        chosen_root = chosen_root.parent
+    return DispatchFeedback.objects.create(
+        case=case,
+        dispatched_at=event.at,
+        dispatched_by=event.actor,
+        model_version=suggestion.version if suggestion else "",
+        suggested_category=first,
+        suggested_path=list(suggestion.path) if suggestion else [],
+        confidence=suggestion.confidence if suggestion else None,
+        threshold=threshold() if suggestion else None,
+        shown=bool(suggestion and suggestion.decided_by_router),
+        suggested_unit=proposal.unit if proposal else None,
+        suggested_rule=proposal.proposal.rule if proposal and proposal.proposal else "",
+        chosen_category=chosen,
+        chosen_unit=case.lead_unit,
+        taken=first is not None and first.id == chosen_root.id,
+    )

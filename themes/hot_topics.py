@@ -45,6 +45,25 @@ CACHE_SECONDS = 600
 _PLACEHOLDERS = {"0", "地名"}
 _CATEGORY_PREFIX = "类目"
 
+# Words that never name a topic, however often they occur (issue 30: a theme was titled "教授",
+# from callers who addressed the operator as 教授): person titles and honorifics, greetings and
+# courtesy of a call transcript, and generic words every complaint has. They still count for
+# similarity (they stay in the TF-IDF vectors); they are only skipped when an automatic theme
+# title and a theme's matching keywords are chosen (HotTopic.title_words).
+TITLE_NOISE_WORDS = frozenset(
+    {
+        # person titles and honorifics
+        "教授", "先生", "女士", "老师", "领导", "同志", "师傅", "小姐", "大爷", "大妈",
+        "阿姨", "老人家", "主任", "经理", "书记", "工作人员", "市民", "群众", "本人",
+        # greetings and courtesy
+        "您好", "你好", "请问", "谢谢", "感谢", "麻烦", "辛苦", "不好意思",
+        # generic words of any complaint
+        "问题", "情况", "反映", "投诉", "来电", "诉求", "希望", "要求", "尽快", "解决",
+        "处理", "相关", "部门", "有关", "现在", "目前", "一直", "已经", "多次", "非常",
+    }
+)  # fmt: skip
+TITLE_WORDS = 2  # representative words after the category name in an automatic title
+
 
 @dataclass
 class Representative:
@@ -68,10 +87,33 @@ class HotTopic:
     representatives: list[Representative]
     case_ids: list[int] = field(repr=False, default_factory=list)
     centroid: object = field(repr=False, default=None)
+    # The most representative words that may name the topic (is_title_word), best first.
+    title_words: list[str] = field(default_factory=list)
 
     @property
     def growth_percent(self) -> int | None:
         return None if self.growth is None else round(self.growth * 100)
+
+    def _title_words(self) -> list[str]:
+        # An analysis cached before title_words existed has no such attribute.
+        words = getattr(self, "title_words", None) or [w for w in self.keywords if is_title_word(w)]
+        return words or list(self.keywords)
+
+    @property
+    def suggested_keywords(self) -> list[str]:
+        """A theme's matching keywords: the three most representative title words."""
+        return self._title_words()[:3]
+
+    @property
+    def suggested_title(self) -> str:
+        """The automatic theme title: the category's name and the most representative words
+        (never a person title or a generic word: TITLE_NOISE_WORDS), e.g. "道路破损：塌陷、路面";
+        without a category, three words."""
+        name = self.category_name
+        words = [w for w in self._title_words() if not name or w not in name]
+        if not name:
+            return "、".join(words[:3])
+        return f"{name}：{'、'.join(words[:TITLE_WORDS])}" if words else name
 
 
 @dataclass
@@ -85,6 +127,17 @@ class Analysis:
 
     def topic(self, key: str) -> HotTopic | None:
         return next((t for t in self.topics if t.key == key), None)
+
+
+def is_title_word(word: str) -> bool:
+    """May `word` name a topic? Not a noise word, a placeholder, a category token or a number."""
+    return (
+        len(word) >= 2
+        and word not in TITLE_NOISE_WORDS
+        and word not in _PLACEHOLDERS
+        and not word.startswith(_CATEGORY_PREFIX)
+        and not any(ch.isdigit() for ch in word)
+    )
 
 
 def parse_month_bounded(value) -> dt.date:
@@ -229,11 +282,13 @@ def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> 
         norm = np.linalg.norm(centroid)
         centroid = centroid / norm if norm else centroid
         weights = np.asarray(sub.sum(axis=0)).ravel()
-        keywords = [
+        ranked = [
             terms[j]
             for j in np.argsort(-weights, kind="stable")
             if weights[j] > 0 and not terms[j].startswith(_CATEGORY_PREFIX)
-        ][:5]
+        ]
+        keywords = ranked[:5]
+        title_words = [w for w in ranked if is_title_word(w)][:5]
         centre = members[0]
         categories = Counter(rows[i]["category_id"] for i in members if rows[i]["category_id"])
         category_id = None
@@ -257,6 +312,7 @@ def _analyse(month: dt.date, region: Region | None, *, limit: int, top: int) -> 
                 representatives=[],
                 case_ids=[rows[i]["pk"] for i in members],
                 centroid=centroid,
+                title_words=title_words,
             )
         )
     topics.sort(key=lambda t: (-t.weight, -t.spread, t.key))

@@ -4,6 +4,7 @@ in themes/services.py, reads in themes/selectors.py, the text analysis in themes
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import Category, Region, Unit
@@ -110,6 +111,12 @@ class Milestone(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_overdue(self) -> bool:
+        """Not done and its due date has passed (in the portal's time zone): due today is not
+        overdue yet."""
+        return self.done_at is None and self.due_date < timezone.localdate()
+
 
 class ThemeCase(models.Model):
     class How(models.TextChoices):
@@ -209,6 +216,21 @@ class ProactiveSuggestion(models.Model):
         return f"{self.month:%Y-%m}"
 
 
+# What each theme event says on the theme's page (the codes stay in the audit row and API).
+THEME_EVENT_LABELS = {
+    "create": _("Theme created"),
+    "promote": _("Promoted from a hot topic"),
+    "edit": _("Edited"),
+    "activate": _("Activated"),
+    "close": _("Closed"),
+    "milestone_add": _("Milestone added"),
+    "milestone_done": _("Milestone done"),
+    "suggest": _("Proactive suggestion made"),
+    "accept": _("Suggestion accepted"),
+    "decline": _("Suggestion declined"),
+}
+
+
 class ThemeEvent(models.Model):
     """Immutable audit row of every change to a theme or a suggestion, written by the service."""
 
@@ -243,3 +265,8 @@ class ThemeEvent(models.Model):
                 name="theme_event_has_subject",
             ),
         ]
+
+    @property
+    def label(self) -> str:
+        label = THEME_EVENT_LABELS.get(self.action)
+        return str(label) if label is not None else str(_("Update"))

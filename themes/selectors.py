@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from cases.models import Status
 from cases.selectors import cases_public, public_title_of
@@ -29,6 +30,11 @@ def themes_visible_to(user) -> QuerySet[Theme]:
     return qs.filter(status__in=PUBLIC_STATUSES)
 
 
+def _overdue(prefix: str = "") -> Q:
+    """Milestones not done whose due date has passed (Milestone.is_overdue, in SQL)."""
+    return Q(**{f"{prefix}done_at__isnull": True, f"{prefix}due_date__lt": timezone.localdate()})
+
+
 def themes_with_progress(qs: QuerySet[Theme]) -> QuerySet[Theme]:
     # Meta.ordering does not apply to aggregating queries: order explicitly.
     return qs.order_by("-month", "-created_at", "-pk").annotate(
@@ -36,6 +42,7 @@ def themes_with_progress(qs: QuerySet[Theme]) -> QuerySet[Theme]:
         milestones_done=Count(
             "milestones", filter=Q(milestones__done_at__isnull=False), distinct=True
         ),
+        milestones_overdue=Count("milestones", filter=_overdue("milestones__"), distinct=True),
         cases_total=Count("links", distinct=True),
         cases_closed=Count("links", filter=Q(links__case__status=Status.CLOSED), distinct=True),
     )
@@ -47,6 +54,7 @@ class Progress:
     milestones_done: int
     cases_total: int
     cases_closed: int
+    milestones_overdue: int = 0
 
     @property
     def percent(self) -> int:
@@ -66,19 +74,31 @@ class Progress:
 
 def theme_progress(theme: Theme) -> Progress:
     milestones = Milestone.objects.filter(theme=theme).aggregate(
-        total=Count("id"), done=Count("id", filter=Q(done_at__isnull=False))
+        total=Count("id"),
+        done=Count("id", filter=Q(done_at__isnull=False)),
+        overdue=Count("id", filter=_overdue()),
     )
     cases = ThemeCase.objects.filter(theme=theme).aggregate(
         total=Count("id"), closed=Count("id", filter=Q(case__status=Status.CLOSED))
     )
-    return Progress(milestones["total"], milestones["done"], cases["total"], cases["closed"])
+    return Progress(
+        milestones["total"],
+        milestones["done"],
+        cases["total"],
+        cases["closed"],
+        milestones_overdue=milestones["overdue"],
+    )
 
 
 def progress_of(theme: Theme) -> Progress:
     """From annotations (themes_with_progress) when present, else two aggregate queries."""
     if hasattr(theme, "milestones_total"):
         return Progress(
-            theme.milestones_total, theme.milestones_done, theme.cases_total, theme.cases_closed
+            theme.milestones_total,
+            theme.milestones_done,
+            theme.cases_total,
+            theme.cases_closed,
+            milestones_overdue=theme.milestones_overdue,
         )
     return theme_progress(theme)
 

@@ -200,10 +200,10 @@ def theme_promote(
     if found is None:
         raise _field_error("topic", _("No such hot topic in that month and region."))
     category = Category.objects.filter(pk=found.category_id).first()
-    fields.setdefault("keywords", " ".join(found.keywords[:3]))
+    fields.setdefault("keywords", " ".join(found.suggested_keywords))
     return theme_create(
         actor=actor,
-        title=title or "、".join(found.keywords[:3]),
+        title=title or found.suggested_title,
         month=analysis.month,
         region=region,
         category=category,

@@ -143,8 +143,8 @@ def hot_topic_promote(request):
             "month": month,
             "region": region.pk if region else None,
             "topic": topic.key,
-            "title": "、".join(topic.keywords[:3]),
-            "keywords": " ".join(topic.keywords[:3]),
+            "title": topic.suggested_title,
+            "keywords": " ".join(topic.suggested_keywords),
             "activate": True,
         }
         centre = selectors.case_for_topic(topic.key)

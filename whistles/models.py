@@ -126,7 +126,7 @@ class WhistleLogEntry(models.Model):
 
     class Kind(models.TextChoices):
         NOTE = "note", _("Note")
-        REPORT = "report", _("Report")
+        REPORT = "report", _("Report for duty")  # 报到, never 举报 (to denounce)
         SYSTEM = "system", _("System")
 
     whistle = models.ForeignKey(

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cases import masking
@@ -75,18 +76,35 @@ def board(request):
     return render(request, former("whistles/board.html", "cases/whistles/board.html"), ctx)
 
 
+def _case_by_reference(ref: str) -> Case | None:
+    """A case by its number (what people read and type), or by its id (older links)."""
+    ref = ref.strip()
+    if not ref.isdigit() or len(ref) > 20:
+        return None
+    case = Case.objects.filter(number=ref).first()
+    if case is None and int(ref) < 2**31:
+        case = Case.objects.filter(pk=int(ref)).first()
+    return case
+
+
 @login_required
 def blow(request):
     if not roles.has_role(request.user, Role.STREET_OFFICIAL):
         raise Http404
     case = None
-    case_id = request.POST.get("case") or request.GET.get("case")
-    if case_id:
-        case = get_object_or_404(Case, pk=_pk(case_id))
+    case_error = None
+    case_ref = (request.POST.get("case") or request.GET.get("case") or "").strip()
+    if case_ref:
+        case = _case_by_reference(case_ref)
         streets = roles.units_of(request.user, (Role.STREET_OFFICIAL,))
-        if not any(whistles.may_whistle_on_case(request.user, case, s) for s in streets):
-            raise Http404
-    if request.method == "POST":
+        if case is None or not any(
+            whistles.may_whistle_on_case(request.user, case, s) for s in streets
+        ):
+            # The same answer for a case that does not exist and one this street may not see.
+            case, case_error = None, _("No case with that number that your street may see.")
+    if case_error and request.method == "POST":
+        messages.error(request, case_error)
+    elif request.method == "POST":
         units = Unit.objects.filter(pk__in=[_pk(u) for u in request.POST.getlist("units")])
         minutes = request.POST.get("report_minutes") or None
         try:
@@ -101,6 +119,7 @@ def blow(request):
         except ApplicationError as exc:
             _error(request, exc)
         else:
+            messages.success(request, _("Whistle blown: the summoned units are notified."))
             return redirect("cases:whistle-detail", pk=w.pk)
     from django.conf import settings
 
@@ -109,6 +128,8 @@ def blow(request):
         former("whistles/blow.html", "cases/whistles/blow.html"),
         {
             "case": case,
+            "case_ref": case_ref,
+            "case_error": case_error,
             "units": _summonable_units(),
             "default_minutes": settings.WHISTLE_REPORT_MINUTES,
             "form": request.POST,
@@ -139,12 +160,14 @@ def detail(request, pk):
     )
 
 
-def _post_action(request, pk, fn):
+def _post_action(request, pk, fn, success: str):
     w = _get(whistle_get_visible, request.user, pk)
     try:
         fn(w)
     except ApplicationError as exc:
         _error(request, exc)
+    else:
+        messages.success(request, success)
     return redirect("cases:whistle-detail", pk=w.pk)
 
 
@@ -159,7 +182,7 @@ def report(request, pk):
             committed_action=request.POST.get("committed_action", ""),
         )
 
-    return _post_action(request, pk, act)
+    return _post_action(request, pk, act, _("Your unit has reported for duty."))
 
 
 @login_required
@@ -171,6 +194,7 @@ def log_add(request, pk):
         lambda w: whistles.whistle_log_add(
             actor=request.user, whistle=w, text=request.POST.get("text", "")
         ),
+        _("Added to the joint action log."),
     )
 
 
@@ -183,6 +207,7 @@ def close(request, pk):
         lambda w: whistles.whistle_close(
             actor=request.user, whistle=w, outcome=request.POST.get("outcome", "")
         ),
+        _("Whistle closed."),
     )
 
 
@@ -199,6 +224,7 @@ def resident_request_new(request):
         except ApplicationError as exc:
             _error(request, exc)
         else:
+            messages.success(request, _("Your request has been sent to the street."))
             return redirect("cases:whistles")
     return render(
         request,
@@ -223,10 +249,12 @@ def resident_request_detail(request, pk):
                     place=request.POST.get("place", ""),
                     report_minutes=int(minutes) if minutes.isdigit() else None,
                 )
+                messages.success(request, _("Request accepted: the whistle is blown."))
                 return redirect("cases:whistle-detail", pk=w.pk)
             whistles.resident_whistle_decline(
                 actor=request.user, request=req, reason=request.POST.get("decline_reason", "")
             )
+            messages.success(request, _("Request declined; the resident is told why."))
             return redirect("cases:whistle-request", pk=req.pk)
         except ApplicationError as exc:
             _error(request, exc)

@@ -22,6 +22,7 @@ from ..models import (
     Revisit,
     Urgency,
 )
+from ..selectors import ROUTE_RULES
 
 SAFE_TEXT = {"allow_blank": False, "trim_whitespace": True}
 
@@ -240,10 +241,21 @@ class CaseCreatedSerializer(serializers.Serializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor_unit = serializers.CharField(source="actor_unit.name", default="")
+    action_label = serializers.CharField(source="label", read_only=True)
 
     class Meta:
         model = CaseEvent
-        fields = ["id", "at", "action", "from_status", "to_status", "note", "actor_unit", "data"]
+        fields = [
+            "id",
+            "at",
+            "action",
+            "action_label",
+            "from_status",
+            "to_status",
+            "note",
+            "actor_unit",
+            "data",
+        ]
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -291,6 +303,9 @@ class RevisitSerializer(serializers.ModelSerializer):
 
 class RouteProposalSerializer(serializers.Serializer):
     unit = UnitSerializer(allow_null=True)
+    rule = serializers.ChoiceField(choices=list(ROUTE_RULES))
+    rule_label = serializers.CharField()
+    basis = serializers.CharField(allow_blank=True)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -357,11 +372,24 @@ class DispatchInput(Input):
         queryset=_units, many=True, required=False, default=list
     )
     note = NoNulCharField(max_length=2000, required=False, allow_blank=True, default="")
+    # The dispatcher may correct the category chosen at intake (the router learns from it).
+    category = CatalogueField(
+        queryset=Category.objects.filter(level=3, active=True),
+        lookup=catalogue.category,
+        required=False,
+        allow_null=True,
+    )
 
 
 class RedispatchInput(Input):
     lead_unit = serializers.PrimaryKeyRelatedField(queryset=_units)
     note = NoNulCharField(max_length=2000, **SAFE_TEXT)
+    category = CatalogueField(
+        queryset=Category.objects.filter(level=3, active=True),
+        lookup=catalogue.category,
+        required=False,
+        allow_null=True,
+    )
 
 
 class ReplyInput(Input):

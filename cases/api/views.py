@@ -331,8 +331,16 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self._case()
         if not rules.can_dispatch_case.test(request.user, case):
             raise NotAllowed("Only the hotline centre dispatches cases.")
-        unit = selectors.route_proposal(category=case.category, region=case.region)
-        return Response({"unit": s.UnitSerializer(unit).data if unit else None})
+        proposal = selectors.route_proposal_explained(category=case.category, region=case.region)
+        unit = proposal.unit
+        return Response(
+            {
+                "unit": s.UnitSerializer(unit).data if unit else None,
+                "rule": proposal.rule,
+                "rule_label": proposal.rule_label,
+                "basis": proposal.basis,
+            }
+        )
 
     # --- transitions: one endpoint, one service ------------------------------------------------
 
@@ -375,6 +383,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 lead_unit=d["lead_unit"],
                 co_units=d["co_units"],
                 note=d["note"],
+                category=d.get("category"),
             ),
         )
 
@@ -388,7 +397,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self._post(
             s.RedispatchInput,
             lambda c, d: services.case_redispatch(
-                actor=request.user, case=c, lead_unit=d["lead_unit"], note=d["note"]
+                actor=request.user,
+                case=c,
+                lead_unit=d["lead_unit"],
+                note=d["note"],
+                category=d.get("category"),
             ),
         )
 

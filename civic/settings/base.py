@@ -302,6 +302,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessment.tasks.assess_previous_month",
         "schedule": crontab(hour=2, minute=0, day_of_month="1"),
     },
+    # Monthly retraining of the dispatch router on the base data + last months' dispatched
+    # cases; the new model is promoted only if it is not worse (routing/registry.py).
+    "retrain-router": {
+        "task": "routing.tasks.retrain_router",
+        "schedule": crontab(hour=4, minute=0, day_of_month="1"),
+    },
 }
 
 # --- Security ------------------------------------------------------------------------
@@ -377,9 +383,22 @@ IMPORT_CHECK_KEYS_PER_BATCH = env.bool("IMPORT_CHECK_KEYS_PER_BATCH", default=Tr
 # The current model artefact; `train_router` writes router-<version>.joblib next to it too.
 ROUTER_MODEL_PATH = env.path("ROUTER_MODEL_PATH", default=str(VAR_DIR / "router" / "router.joblib"))
 # Below this calibrated confidence the dispatcher decides alone.
-ROUTER_CONFIDENCE_THRESHOLD = env.float("ROUTER_CONFIDENCE_THRESHOLD", default=0.6)
-# Train from data/complaints_train.csv at first use when no artefact exists.
+ROUTER_CONFIDENCE_THRESHOLD = env.float("ROUTER_CONFIDENCE_THRESHOLD", default=0.57)
+# The labelled texts every model learns from (docs/router.md, data/README.md).
+ROUTER_TRAINING_FILES = env.list(
+    "ROUTER_TRAINING_FILES",
+    default=[
+        str(BASE_DIR / "data" / "complaints_train.csv"),
+        str(BASE_DIR / "data" / "complaints_labelled.csv"),
+    ],
+)
+# Train from ROUTER_TRAINING_FILES at first use when no artefact exists.
 ROUTER_TRAIN_ON_DEMAND = env.bool("ROUTER_TRAIN_ON_DEMAND", default=True)
+# How often a process looks whether another one activated a new model (promotion, rollback).
+ROUTER_RELOAD_SECONDS = env.float("ROUTER_RELOAD_SECONDS", default=30.0)
+# The monthly retraining adds cases dispatched in this many months, at most this many.
+ROUTER_RETRAIN_CASE_MONTHS = env.int("ROUTER_RETRAIN_CASE_MONTHS", default=12)
+ROUTER_RETRAIN_MAX_CASES = env.int("ROUTER_RETRAIN_MAX_CASES", default=50000)
 
 # --- Proactive governance (未诉先办, docs/themes.md) ---------------------------------------------
 # Seasonal history: the same calendar month of this many previous years.

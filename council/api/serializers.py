@@ -63,6 +63,11 @@ class NoticeIn(serializers.Serializer):
     notice = serializers.CharField(required=False, allow_blank=True)
 
 
+class HoldIn(serializers.Serializer):
+    # Required (true) only when the meeting is planned more than an hour from now.
+    confirm_early = serializers.BooleanField(required=False, default=False)
+
+
 class ParticipantIn(serializers.Serializer):
     party = PartyField()
     name = serializers.CharField(max_length=100)

@@ -89,8 +89,16 @@ class _MeetingAction(APIView):
         return _detail(request, meeting)
 
 
-class MeetingHoldApi(_MeetingAction):
-    service = staticmethod(services.meeting_hold)
+class MeetingHoldApi(APIView):
+    """POST {"confirm_early": true} to start a meeting more than an hour before its time."""
+
+    @extend_schema(request=s.HoldIn, responses=s.MeetingDetailOut)
+    def post(self, request, pk):
+        meeting = _meeting(request, pk)
+        data = s.HoldIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.meeting_hold(actor=request.user, meeting=meeting, **data.validated_data)
+        return _detail(request, meeting)
 
 
 class MeetingPublishApi(_MeetingAction):

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var box = document.getElementById("reply-templates");
-  var text = document.getElementById("id_text");
+  var text = document.getElementById("id_reply_text");
   if (!box || !text) { return; }
   var select = document.getElementById("reply-template");
   fetch(box.getAttribute("data-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })

@@ -110,3 +110,54 @@ def test_logged_in_resident_pages_have_no_serious_accessibility_violations(phone
         page.wait_for_load_state("networkidle")
         assert serious_violations(page) == [], path
     assert page.url.endswith("/council/")
+
+
+CONTRAST = """(el) => {
+  // WCAG contrast ratio of an element's text against its own background.
+  const rgb = (s) => s.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => {
+    const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const style = getComputedStyle(el);
+  const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))].sort((x, y) => y - x);
+  return (a + 0.05) / (b + 0.05);
+}"""
+
+
+def test_a_resident_reads_lists_and_a_reply_on_a_phone_without_scrolling_sideways(
+    phone_page, world
+):
+    from django.utils import timezone
+
+    from civic.models import Notification
+
+    case = case_in(world, "replied")  # filed by world.resident, with a reply shown
+    Notification.objects.create(
+        user=world.resident, kind="reply", title="您的诉求已答复", created_at=timezone.now()
+    )
+    page = phone_page
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", "resident")
+    page.fill("#id_password", "pass-1234-word")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    for path in ("/cases/mine/", "/public/cases/", f"/cases/{case.number}/"):
+        page.goto(page.base_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert width <= 1, (path, width)
+    # Each filter's label sits on the same line as its own control (they wrapped apart).
+    page.goto(page.base_url + "/public/cases/")
+    apart = page.evaluate(
+        """() => [...document.querySelectorAll('.filters label[for]')].filter((label) => {
+          const a = label.getBoundingClientRect();
+          const b = document.getElementById(label.htmlFor).getBoundingClientRect();
+          return Math.abs((a.top + a.bottom) / 2 - (b.top + b.bottom) / 2) > 8;
+        }).map((label) => label.htmlFor)"""
+    )
+    assert apart == []
+    # A list row is a card on a phone: each value carries its column's name.
+    page.goto(page.base_url + "/cases/mine/")
+    assert page.locator("table.stack td[data-label]").first.is_visible()
+    # The unread badge in the red header is readable (it was white on near-white).
+    assert page.locator("a.notices .badge").evaluate(CONTRAST) >= 4.5

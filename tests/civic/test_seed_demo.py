@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from cases.models import Case, CaseEvent
 from civic.models import CalendarDay, Category, Membership, Region, Unit, User
+from routing.models import DispatchFeedback
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -46,6 +47,10 @@ def test_seed_demo_builds_the_demo_city_and_is_idempotent():
     assert Case.objects.filter(return_count__gt=0).exists()
     assert Case.objects.filter(extension_count__gt=0).exists()
     assert Case.objects.filter(reopen_count__gt=0).exists()
+    # The router is trained before the demo cases, so their dispatches record its suggestions.
+    feedback = DispatchFeedback.objects.all()
+    assert feedback.count() == Case.objects.filter(dispatched_at__isnull=False).count()
+    assert feedback.filter(shown=True, taken=True).exists()
     names = set(Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).values_list("name", flat=True))
     for trade in ["城市管理", "住房和城乡建设", "交通委", "生态环境", "市场监督", "教育委",
                   "卫生健康", "人力资源", "交通管理", "水务", "园林绿化", "民政", "文化和旅游",

@@ -54,7 +54,9 @@ def planned_meeting(w: CouncilWorld, *, notice: bool = True, **kwargs) -> Meetin
         actor=w.worker,
         community=kwargs.pop("community", w.community),
         title=kwargs.pop("title", "楼道堆物清理议事"),
-        starts_at=kwargs.pop("starts_at", timezone.now() + timedelta(days=3)),
+        # Half an hour ahead: a meeting about to take place, which starts without the
+        # early-start confirmation (services.HOLD_EARLY_MARGIN); pass starts_at for others.
+        starts_at=kwargs.pop("starts_at", timezone.now() + timedelta(minutes=30)),
         place=kwargs.pop("place", "多福巷5号院"),
         format=kwargs.pop("format", Meeting.Format.COURTYARD),
         notice=kwargs.pop("notice_text", "请各方代表准时参加。"),

@@ -82,15 +82,16 @@ def test_expected_figures_are_the_scenario(published):
 
 def _table(html: str) -> tuple[list[tuple[str, int, int]], tuple[int, int]]:
     """(label, attending, invited) per body row of the printed attendance table, and the total."""
-    table = re.search(r'<table data-testid="attendance">(.*?)</table>', html, re.S).group(1)
+    # A stacked table (one card per row on a phone): row header, then labelled cells.
+    table = re.search(r'<table class="stack" data-testid="attendance">(.*?)</table>', html, re.S)
+    table = table.group(1)
     body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
+    cell = r'<td data-label="[^"]*">(\d+)</td>'
     rows = [
         (label, int(att), int(inv))
-        for label, att, inv in re.findall(
-            r"<tr><td>(.*?)</td><td>(\d+)</td><td>(\d+)</td></tr>", body
-        )
+        for label, att, inv in re.findall(rf'<tr><th scope="row">(.*?)</th>{cell}{cell}</tr>', body)
     ]
-    foot = re.search(r"<tfoot><tr><th>.*?</th><td>(\d+)</td><td>(\d+)</td></tr></tfoot>", table)
+    foot = re.search(rf'<tfoot><tr><th scope="row">.*?</th>{cell}{cell}</tr></tfoot>', table)
     return rows, (int(foot.group(1)), int(foot.group(2)))
 
 

@@ -124,3 +124,68 @@ def test_worker_records_meeting_from_notice_to_published_minutes(browser_page):
     text = minutes.inner_text()
     assert "本周六集中清理楼道堆物" in text and "楼道清运" in text
     assert "物业可在周六组织清运" in text
+
+
+def test_meeting_pages_fit_a_phone_keep_a_failed_vote_and_print_signatures(browser_page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from council import services
+    from tests.council.factories import held_meeting, planned_meeting
+
+    page = browser_page
+    w = council_world()
+    meeting = held_meeting(w, invited=5, attending=3, title="加装电梯议事会")
+    item = services.agenda_item_add(
+        actor=w.worker, meeting=meeting, title="电梯费用如何分摊", description="按楼层分摊"
+    )
+    early = planned_meeting(w, title="下周议事", starts_at=timezone.now() + timedelta(days=3))
+    _login(page, "worker")
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    def fits():
+        return page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The main page: participants and agenda in view, nothing to unfold.
+    page.goto(page.base_url + f"/council/meetings/{meeting.pk}/")
+    assert page.locator("[data-testid=participants]").is_visible()
+    assert page.locator("[data-testid=agenda] >> text=电梯费用如何分摊").is_visible()
+    assert fits()
+
+    # An early start asks first, on the same page.
+    page.goto(page.base_url + f"/council/meetings/{early.pk}/")
+    assert fits()
+    page.click("[data-action=hold]")
+    page.wait_for_selector("#hold-error")
+    assert fits()
+    page.check("#id_confirm_early")
+    page.click("[data-action=hold]")
+    page.wait_for_url(re.compile(r"/record/"))
+
+    # A vote with more votes than attendees: the same item, open, the numbers as typed.
+    page.goto(page.base_url + f"/council/meetings/{meeting.pk}/record/")
+    page.locator(f"#item-{item.pk} details.add summary").nth(1).click()
+    form = page.locator(f"form[data-form=vote-{item.pk}]")
+    form.locator("textarea[name=text]").fill("按楼层分摊电梯费用")
+    form.locator("input[name=votes_for]").fill("4")
+    form.locator("input[name=votes_against]").fill("1")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=vote-error]")
+    form = page.locator(f"form[data-form=vote-{item.pk}]")
+    assert form.is_visible()
+    assert form.locator("textarea[name=text]").input_value() == "按楼层分摊电梯费用"
+    assert form.locator("input[name=votes_for]").input_value() == "4"
+    assert fits()
+
+    # The minutes: on a phone without scrolling sideways; on paper with the signature lines.
+    services.meeting_minute(actor=w.worker, meeting=meeting, text="会议纪要正文")
+    page.goto(page.base_url + f"/council/meetings/{meeting.pk}/minutes/")
+    assert fits()
+    page.emulate_media(media="print")
+    signatures = page.locator("[data-testid=signatures]")
+    assert signatures.is_visible()
+    for role in ("chair", "recorder"):
+        line = signatures.locator(f"[data-role={role}] .signature-line").first
+        box = line.bounding_box()
+        assert box is not None and box["width"] > 40

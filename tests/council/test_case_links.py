@@ -25,7 +25,7 @@ def test_project_shows_linked_case_status(api_client):
         place="社区活动室",
         format=Meeting.Format.COURTYARD,
     )
-    services.meeting_hold(actor=w.community_worker, meeting=meeting)
+    services.meeting_hold(actor=w.community_worker, meeting=meeting, confirm_early=True)
     project = services.list_item_add(
         actor=w.community_worker, meeting=meeting, kind=ListItem.Kind.PROJECT, title="修路"
     )

@@ -39,7 +39,7 @@ def case(world):
 def _page_actions(client, number) -> list[str]:
     page = client.get(f"/cases/{number}/").content.decode()
     timeline = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
-    return re.findall(r"<strong>([\w-]+)</strong>", timeline)
+    return re.findall(r'<strong data-action="([\w-]+)">', timeline)
 
 
 def test_reporter_api_events_equal_the_page_and_hold_no_staff_notes(

@@ -59,7 +59,7 @@ def test_case_pages_escape_stored_text(client, world, xss_case):
         (world.resident, reverse("cases_public:detail", kwargs={"number": n})),
         (world.dispatcher, reverse("cases:queues") + "?tab=revisits"),
         (world.dispatcher, reverse("cases:centre_case", kwargs={"number": n})),
-        (world.handler, reverse("cases:inbox") + "?state=all"),
+        (world.handler, reverse("cases:inbox") + "?tab=replied"),  # replied: its own tab
         (world.handler, reverse("cases:unit_case", kwargs={"number": n})),
     ]
     for user, url in pages:

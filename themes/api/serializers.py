@@ -68,15 +68,18 @@ class HotTopicQuery(serializers.Serializer):
 
 
 class ThemeMilestoneSerializer(serializers.ModelSerializer):
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
     class Meta:
         model = Milestone
-        fields = ["id", "title", "due_date", "done_at", "note"]
+        fields = ["id", "title", "due_date", "done_at", "note", "overdue"]
 
 
 class ThemeProgressSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
     milestones_total = serializers.IntegerField()
     milestones_done = serializers.IntegerField()
+    milestones_overdue = serializers.IntegerField()
     cases_total = serializers.IntegerField()
     cases_closed = serializers.IntegerField()
     cases_open = serializers.IntegerField()
@@ -126,6 +129,7 @@ class ThemeSerializer(serializers.ModelSerializer):
             "percent": p.percent,
             "milestones_total": p.milestones_total,
             "milestones_done": p.milestones_done,
+            "milestones_overdue": p.milestones_overdue,
             "cases_total": p.cases_total,
             "cases_closed": p.cases_closed,
             "cases_open": p.cases_open,

@@ -3,48 +3,44 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from routing import classifier as M
+from routing import registry
 from routing import services as S
 
 
-def case_training_rows() -> Iterator[tuple[str, str, str]]:
-    """(title, description, first-level category name) of every categorised case in the DB."""
-    try:
-        Case = apps.get_model("cases", "Case")
-    except LookupError as exc:
-        raise CommandError(
-            "The cases app has no Case model yet; train with --input FILE instead."
-        ) from exc
-    qs = (
-        Case.objects.filter(category__isnull=False)
-        .select_related("category__parent__parent")
-        .only("title", "description", "category")
-        .order_by("pk")
-    )
-    for case in qs.iterator(chunk_size=2000):
-        node = case.category
-        while node.parent_id is not None:
-            node = node.parent
-        yield case.title, case.description, node.name
-
-
 class Command(BaseCommand):
-    help = "Train the dispatch router from cases in the database or from --input CSV/XLSX."
+    help = (
+        "Train the dispatch router on the labelled data in data/ (or --input files), optionally "
+        "with dispatched cases, and activate it only if it is not worse than the active model."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--input",
-            help="CSV/XLSX with columns 留言主题 (title), 留言详情 (description), 一级分类 (label)",
+            action="append",
+            help="CSV/XLSX with columns 留言主题 (title), 留言详情 (description), 一级分类 (label); "
+            "repeatable; default: every labelled file in data/",
         )
         parser.add_argument(
-            "--output", help=f"artefact path (default {settings.ROUTER_MODEL_PATH})"
+            "--with-cases",
+            action="store_true",
+            help="add cases dispatched in the last ROUTER_RETRAIN_CASE_MONTHS months, labelled "
+            "with their final category",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="activate even if held-out macro-F1 is worse"
+        )
+        parser.add_argument(
+            "--output",
+            help="write the artefact to this path instead of the versioned registry "
+            "(no promotion guard)",
         )
         parser.add_argument("--seed", type=int, default=M.SEED)
         parser.add_argument("--test-size", type=float, default=0.25)
@@ -59,15 +55,20 @@ class Command(BaseCommand):
         parser.add_argument("--evaluate-only", action="store_true", help="report, save nothing")
 
     def handle(self, *args, **opts):
-        if opts["input"]:
-            try:
-                examples = M.examples_from_file(opts["input"])
-            except ValueError as exc:
-                raise CommandError(str(exc)) from exc
-        else:
-            examples = [M.Example(t, d, label) for t, d, label in case_training_rows()]
-            if not examples:
-                raise CommandError("No categorised cases in the database; use --input FILE.")
+        try:
+            if opts["input"]:
+                examples = [e for path in opts["input"] for e in M.examples_from_file(path)]
+            else:
+                examples = S.base_examples()
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        if opts["with_cases"]:
+            before = len(examples)
+            since = timezone.now() - timedelta(days=31 * settings.ROUTER_RETRAIN_CASE_MONTHS)
+            examples = registry.examples_with_cases(
+                examples, since=since, limit=settings.ROUTER_RETRAIN_MAX_CASES
+            )
+            self.stdout.write(f"{len(examples) - before} dispatched cases added")
         self_training = opts["self_training"] and not opts["no_self_training"]
         self.stdout.write(f"{len(examples)} examples, {len({e.label for e in examples})} classes")
 
@@ -92,15 +93,28 @@ class Command(BaseCommand):
 
         router = M.train(examples, seed=opts["seed"], self_training=self_training)
         router.metadata["metrics"] = metrics
-        path = Path(opts["output"] or settings.ROUTER_MODEL_PATH)
-        versioned = M.save(router, path)
-        S.reset()
-        self.stdout.write(self.style.SUCCESS(f"Saved router {router.version} to {versioned}"))
-        self.stdout.write(
-            json.dumps(
-                {k: v for k, v in router.metadata.items() if k != "metrics"}, ensure_ascii=False
-            )
+        summary = json.dumps(
+            {k: v for k, v in router.metadata.items() if k != "metrics"}, ensure_ascii=False
         )
+        if opts["output"]:
+            versioned = M.save(router, Path(opts["output"]))
+            S.reset()
+            self.stdout.write(self.style.SUCCESS(f"Saved router {router.version} to {versioned}"))
+            self.stdout.write(summary)
+            return
+        result = registry.promote_if_not_worse(router, force=opts["force"])
+        self.stdout.write(summary)
+        if result.promoted:
+            self.stdout.write(
+                self.style.SUCCESS(f"Activated router {result.version} ({result.reason})")
+            )
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Kept router {result.version} but did not activate it ({result.reason}); "
+                    f"{result.active_version} stays active. --force activates it anyway."
+                )
+            )
 
     def _report(self, metrics: dict) -> None:
         hold = metrics["holdout"]
