@@ -15,6 +15,7 @@ class CategoryChoiceField(ModelChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(queryset=Category.objects.filter(level=3, active=True), **kwargs)
+        self.widget.attrs["data-filter"] = ""  # 517 leaves: a filter box (civic/picker.js)
 
     def _get_choices(self):
         # Lazy: the form class is built at import time, before the tables may exist (a fresh
@@ -200,6 +201,15 @@ class ReopenForm(forms.Form):
     )
 
 
+def _units_by_kind(queryset, blank: bool) -> list:
+    """Choices grouped by the kind of unit (departments, streets, utilities …): a hundred units
+    in one list are found by their group, and the picker's filter box (civic/picker.js)."""
+    groups: dict[str, list] = {}
+    for unit in queryset:
+        groups.setdefault(str(unit.get_kind_display()), []).append((unit.pk, unit.name))
+    return ([("", "---------")] if blank else []) + list(groups.items())
+
+
 class UnitChoiceField(ModelChoiceField):
     def __init__(self, **kwargs):
         super().__init__(
@@ -208,9 +218,29 @@ class UnitChoiceField(ModelChoiceField):
             .order_by("kind", "code"),
             **kwargs,
         )
+        self.widget.attrs["data-filter"] = ""
 
-    def label_from_instance(self, obj):
-        return f"{obj.name}（{obj.get_kind_display()}）"
+    def _get_choices(self):
+        # Lazy, as CategoryChoiceField: the query runs when the widget renders.
+        return CallableChoiceIterator(lambda: _units_by_kind(self.queryset, blank=True))
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+
+class UnitMultipleChoiceField(ModelMultipleChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            queryset=Unit.objects.filter(active=True)
+            .exclude(kind=Unit.Kind.CENTRE)
+            .order_by("kind", "code"),
+            **kwargs,
+        )
+        self.widget.attrs["data-filter"] = ""
+
+    def _get_choices(self):
+        return CallableChoiceIterator(lambda: _units_by_kind(self.queryset, blank=False))
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
 
 class DispatchForm(ActionForm):
@@ -222,9 +252,8 @@ class DispatchForm(ActionForm):
         help_text=_("Correct the category chosen at intake if it is wrong."),
     )
     lead_unit = UnitChoiceField(label=_("Lead unit"))
-    co_units = ModelMultipleChoiceField(
+    co_units = UnitMultipleChoiceField(
         label=_("Co-units"),
-        queryset=Unit.objects.filter(active=True).exclude(kind=Unit.Kind.CENTRE),
         required=False,
     )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)

@@ -53,8 +53,15 @@ def _error(request, exc: ApplicationError) -> None:
         messages.error(request, msg)
 
 
-def _summonable_units():
-    return Unit.objects.filter(active=True).exclude(kind=Unit.Kind.CENTRE).order_by("kind", "name")
+def _summonable_units(user):
+    """Every unit a street may summon, grouped by kind in the page; never the street itself."""
+    own = [u.pk for u in roles.units_of(user, (Role.STREET_OFFICIAL,))]
+    return (
+        Unit.objects.filter(active=True)
+        .exclude(kind=Unit.Kind.CENTRE)
+        .exclude(pk__in=own)
+        .order_by("kind", "name")
+    )
 
 
 @login_required
@@ -130,7 +137,8 @@ def blow(request):
             "case": case,
             "case_ref": case_ref,
             "case_error": case_error,
-            "units": _summonable_units(),
+            "units": _summonable_units(request.user),
+            "chosen_units": request.POST.getlist("units"),
             "default_minutes": settings.WHISTLE_REPORT_MINUTES,
             "form": request.POST,
             "place": request.POST.get("place") or (case.address if case else ""),
@@ -264,7 +272,8 @@ def resident_request_detail(request, pk):
         {
             "req": req,
             "is_street": is_street,
-            "units": _summonable_units(),
+            "units": _summonable_units(request.user),
+            "chosen_units": request.POST.getlist("units"),
             # The whistle's place is shown to every summoned unit: street level, no door number.
             "place_suggestion": masking.mask_address(req.case.address).rstrip("*"),
         },

@@ -46,3 +46,19 @@ def test_street_blows_whistle_and_department_reports(browser_page):
     page.wait_for_load_state()
     assert "李四、王五" in page.inner_text("table")
     assert WhistleSummons.objects.get(whistle=whistle).state == WhistleSummons.State.ON_TIME
+
+
+def test_typing_in_the_summons_filter_leaves_the_matching_units(browser_page):
+    world = build_world()
+    page = browser_page
+    _login(page, "street")
+    page.goto(page.base_url + "/whistles/new/")
+    page.fill("input.picker-filter", "城管")
+    visible = page.eval_on_selector_all(
+        ".unit-choices label",
+        "ls => ls.filter(l => l.getClientRects().length).map(l => l.textContent.trim())",
+    )
+    assert visible == [world.department.name]  # 市城管委; the other units are hidden
+    page.check(f"input[name=units][value='{world.department.pk}']")
+    page.fill("input.picker-filter", "")
+    assert page.is_checked(f"input[name=units][value='{world.department.pk}']")

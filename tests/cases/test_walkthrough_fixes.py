@@ -158,3 +158,16 @@ def test_the_unit_inbox_has_tabs_and_keeps_replied_cases_apart(client, world):
     assert numbers("in_progress")[0] == {cases["signed"].number}
     assert numbers("replied")[0] == {cases["replied"].number}
     assert numbers("garbage")[0] == todo  # an unknown tab is the default one
+
+
+def test_unit_pickers_are_grouped_by_kind_and_filterable(client, world):
+    case = case_in(world, "received")
+    client.force_login(world.dispatcher)
+    page = client.get(f"/dispatch/case/{case.number}/").content.decode()
+    lead = re.search(r'<select name="lead_unit"[^>]*>(.*?)</select>', page, re.S)
+    assert "data-filter" in lead.group(0)
+    groups = re.findall(r'<optgroup label="([^"]+)">', lead.group(1))
+    assert "委办局" in groups and len(groups) == len(set(groups)) >= 3
+    co_units = re.search(r'<select name="co_units"[^>]*>', page).group(0)
+    assert "data-filter" in co_units and "multiple" in co_units
+    assert 'src="/static/civic/picker.js"' in page

@@ -179,3 +179,15 @@ def test_an_unknown_case_number_is_a_form_error_and_blows_nothing(world):
     )
     assert response.status_code == 200 and not Whistle.objects.exists()
     assert 'id="case-error"' in response.content.decode()
+
+
+def test_the_summons_list_is_grouped_and_never_offers_the_street_itself(world):
+    street = _web(world.street_official)
+    page = street.get("/whistles/new/").content.decode()
+    choices = re.search(
+        r"<div class=\"unit-choices\" data-filter-list>(.*?)</fieldset>", page, re.S
+    )
+    offered = re.findall(r'name="units" value="(\d+)"', choices.group(1))
+    assert str(world.department.pk) in offered
+    assert str(world.street_unit.pk) not in offered  # the street does not summon itself
+    assert choices.group(1).count("data-group") >= 2
