@@ -13,7 +13,8 @@
     return input;
   }
   function matches(text, query) { return text.toLowerCase().indexOf(query) !== -1; }
-  var label = document.documentElement.getAttribute("data-filter-label") || "Filter";
+  var meta = document.querySelector('meta[name="civic-filter-label"]');
+  var label = (meta && meta.getAttribute("content")) || "Filter";
   document.querySelectorAll("select[data-filter]").forEach(function (select) {
     if (select.options.length < 12) { return; }
     var input = box(select, label);
