@@ -210,7 +210,11 @@ def _units_by_kind(queryset, blank: bool) -> list:
     return ([("", "---------")] if blank else []) + list(groups.items())
 
 
-class UnitChoiceField(ModelChoiceField):
+class _UnitsByKind:
+    """Active units but the centre, grouped by kind, with a filter box (civic/picker.js)."""
+
+    blank = True
+
     def __init__(self, **kwargs):
         super().__init__(
             queryset=Unit.objects.filter(active=True)
@@ -222,25 +226,17 @@ class UnitChoiceField(ModelChoiceField):
 
     def _get_choices(self):
         # Lazy, as CategoryChoiceField: the query runs when the widget renders.
-        return CallableChoiceIterator(lambda: _units_by_kind(self.queryset, blank=True))
+        return CallableChoiceIterator(lambda: _units_by_kind(self.queryset, blank=self.blank))
 
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
 
 
-class UnitMultipleChoiceField(ModelMultipleChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(
-            queryset=Unit.objects.filter(active=True)
-            .exclude(kind=Unit.Kind.CENTRE)
-            .order_by("kind", "code"),
-            **kwargs,
-        )
-        self.widget.attrs["data-filter"] = ""
+class UnitChoiceField(_UnitsByKind, ModelChoiceField):
+    pass
 
-    def _get_choices(self):
-        return CallableChoiceIterator(lambda: _units_by_kind(self.queryset, blank=False))
 
-    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+class UnitMultipleChoiceField(_UnitsByKind, ModelMultipleChoiceField):
+    blank = False
 
 
 class DispatchForm(ActionForm):
