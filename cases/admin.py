@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civic.admin import LargeTableAdmin
+from civic.admin import LargeTableAdmin, ReadOnlyAdmin
 
 from .models import (
     Assignment,
@@ -79,7 +79,7 @@ class CaseAdmin(LargeTableAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(LargeTableAdmin):
+class CaseEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """The audit trail: no add, change or delete path, not even for superusers."""
 
     list_display = ["case", "at", "action", "from_status", "to_status", "actor", "actor_unit"]
@@ -89,33 +89,15 @@ class CaseEventAdmin(LargeTableAdmin):
     search_fields = ["case__number__exact"]
     list_select_related = ["case", "actor", "actor_unit"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(LargeTableAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """Who saw which resident's contact data, where and when: read-only, like the audit trail."""
 
     list_display = ["at", "user", "case", "surface", "path", "ip"]
     list_filter = ["surface", "at"]
     search_fields = ["case__number__exact", "user__username__exact"]
     list_select_related = ["user", "case"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TimeLimitPolicy)
@@ -153,15 +135,12 @@ for model, fields in (
         model,
         type(
             f"{model.__name__}Admin",
-            (LargeTableAdmin,),  # revisits: one a case, a million at 1M cases
+            (ReadOnlyAdmin, LargeTableAdmin),  # revisits: one a case, a million at 1M cases
             {
                 "list_display": fields,
                 "list_filter": ["state"] if hasattr(model, "state") else ["reason"],
                 "list_select_related": ["case"],
                 "search_fields": ["case__number__exact"],
-                "has_add_permission": lambda self, request: False,
-                "has_delete_permission": lambda self, request, obj=None: False,
-                "has_change_permission": lambda self, request, obj=None: False,
             },
         ),
     )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from civic.forms import ModelChoiceField, ModelMultipleChoiceField
+from civic.forms import ActionForm, ModelChoiceField, ModelMultipleChoiceField
 from civic.models import Category, Region, Unit
 
 from .models import NOT_DISPATCHED_OUTCOMES, Kind, Outcome, Reply, Revisit, Urgency
@@ -56,15 +56,6 @@ class RegionChoiceField(ModelChoiceField):
         return CallableChoiceIterator(build)
 
     choices = property(_get_choices, forms.ChoiceField.choices.fset)
-
-
-class ActionForm(forms.Form):
-    """A form of a staff case page, where several forms share field names (note, reason):
-    each form's element ids carry its own prefix, so a label points at its own field."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
-        super().__init__(*args, **kwargs)
 
 
 class CaseFileForm(forms.Form):

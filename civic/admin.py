@@ -9,6 +9,20 @@ from .models import CalendarDay, Category, Membership, Region, Unit, User
 from .pagination import EstimatedCountPaginator
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by the services (audit trails, logs, records): listed and read, never
+    added, changed or deleted from the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class LargeTableAdmin(admin.ModelAdmin):
     """The admin for a table of millions of rows: an estimated total on an unfiltered list, no
     second full count for "show all", dates filtered from the sidebar (a date hierarchy reads

@@ -79,3 +79,13 @@ class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                         params={"value": pk},
                     )
         return super()._check_values(value)
+
+
+class ActionForm(forms.Form):
+    """A form on a page that carries several forms with the same field names (a case page's
+    note and reason, a meeting record's title and party): each form's element ids carry its own
+    `id_prefix`, so every label points at its own field."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civic.forms import ModelChoiceField, RowIdField
+from civic.forms import ActionForm, ModelChoiceField, RowIdField
 from civic.models import Region
 
 from .models import ListItem, Meeting, Party
@@ -46,13 +46,17 @@ class HoldForm(forms.Form):
     )
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(ActionForm):
+    id_prefix = "participant"
+
     party = forms.ChoiceField(label=_("Party"), choices=Party.choices)
     name = forms.CharField(label=_("Name"), max_length=100)
     organisation = forms.CharField(label=_("Organisation"), max_length=200, required=False)
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(ActionForm):
+    id_prefix = "attendance"
+
     attended = forms.MultipleChoiceField(
         label=_("Attended"), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -66,14 +70,18 @@ class AttendanceForm(forms.Form):
         self.fields["attended"].initial = [str(p.id) for p in participants if p.attended]
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(ActionForm):
+    id_prefix = "agenda"
+
     title = forms.CharField(label=_("Agenda item"), max_length=200)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 
-class DeliberationForm(forms.Form):
+class DeliberationForm(ActionForm):
+    id_prefix = "deliberation"
+
     agenda_item = RowIdField(widget=forms.HiddenInput)
     party = forms.ChoiceField(label=_("Speaker's party"), choices=Party.choices)
     speaker = forms.CharField(label=_("Speaker"), max_length=100, required=False)
@@ -82,7 +90,9 @@ class DeliberationForm(forms.Form):
     )
 
 
-class ResolutionForm(forms.Form):
+class ResolutionForm(ActionForm):
+    id_prefix = "resolution"
+
     agenda_item = RowIdField(widget=forms.HiddenInput)
     text = forms.CharField(label=_("Motion"), widget=forms.Textarea(attrs={"rows": 2}))
     votes_for = forms.IntegerField(label=_("For"), min_value=0, initial=0)
@@ -90,7 +100,9 @@ class ResolutionForm(forms.Form):
     votes_abstain = forms.IntegerField(label=_("Abstain"), min_value=0, initial=0)
 
 
-class ListItemForm(forms.Form):
+class ListItemForm(ActionForm):
+    id_prefix = "list_item"
+
     kind = forms.ChoiceField(label=_("List"), choices=ListItem.Kind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
@@ -101,7 +113,9 @@ class ListItemForm(forms.Form):
     )
 
 
-class ProjectLinkForm(forms.Form):
+class ProjectLinkForm(ActionForm):
+    id_prefix = "project_link"
+
     project = RowIdField(widget=forms.HiddenInput)
     case_number = forms.CharField(label=_("Case or task number"), max_length=32)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)

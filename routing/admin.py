@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from civic.admin import LargeTableAdmin
+from civic.admin import LargeTableAdmin, ReadOnlyAdmin
 
 from .models import DispatchFeedback
 
 
 @admin.register(DispatchFeedback)
-class DispatchFeedbackAdmin(LargeTableAdmin):
+class DispatchFeedbackAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """Read-only: each row is written by the dispatch itself (routing/receivers.py)."""
 
     list_display = [
@@ -23,12 +23,3 @@ class DispatchFeedbackAdmin(LargeTableAdmin):
     list_filter = ["shown", "taken"]
     list_select_related = ["case", "suggested_category", "chosen_category", "chosen_unit"]
     search_fields = ["case__number__exact"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -167,20 +167,24 @@ def suggest(title: str | None, description: str | None) -> Suggestion:
     )
 
 
-def category_ids(path: tuple[str, ...]) -> list[int | None]:
-    """Ids of the civic.Category rows matching the suggested path by name, level by level."""
-    ids: list[int | None] = []
+def category_rows(path: tuple[str, ...]) -> list[Category | None]:
+    """The civic.Category rows matching the suggested path by name, level by level."""
+    rows: list[Category | None] = []
     parent = None
     for level, name in enumerate(path, start=1):
         if level > 1 and parent is None:  # no match above: nothing deeper can match
-            ids.append(None)
+            rows.append(None)
             continue
         qs = Category.objects.filter(level=level, name=name, active=True)
         if parent is not None:
             qs = qs.filter(parent=parent)
         parent = qs.order_by("id").first()
-        ids.append(parent.id if parent else None)
-    return ids
+        rows.append(parent)
+    return rows
+
+
+def category_ids(path: tuple[str, ...]) -> list[int | None]:
+    return [row.id if row else None for row in category_rows(path)]
 
 
 @dataclass(frozen=True)
@@ -241,9 +245,7 @@ def explain(
 ) -> DispatchSuggestion:
     """The suggestion with its Category rows and the unit the rules pick at `region`;
     `hint` is the category chosen at intake."""
-    ids = category_ids(suggestion.path)
-    rows = Category.objects.in_bulk([i for i in ids if i is not None])
-    categories = tuple(rows.get(i) if i is not None else None for i in ids)
+    categories = tuple(category_rows(suggestion.path))
     deepest = next((c for c in reversed(categories) if c is not None), None)
     proposal = (
         _unit_for(deepest, region, hint) if deepest is not None and region is not None else None

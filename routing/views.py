@@ -16,10 +16,8 @@ from .permissions import can_see_router_feedback
 def feedback(request):
     if not can_see_router_feedback(request.user):
         raise PermissionDenied(_("Only the hotline centre and leaders see the router's record."))
-    form = FeedbackRangeForm(request.GET or None)
+    form = FeedbackRangeForm(request.GET)  # no parameters: the last twelve months
     months = []
-    if not request.GET:
-        form = FeedbackRangeForm({})
     if form.is_valid():
         since, until = form.bounds()
         months = selectors.feedback_by_month(since=since, until=until)

@@ -254,3 +254,14 @@ def test_printed_minutes_have_chair_and_recorder_signature_lines(client, cw):
     print_css = css[css.index("@media print") :]
     assert ".minutes .signatures" in print_css
     assert not re.search(r"\.signatures[^{]*\{[^}]*display:\s*none", css)
+
+
+def test_the_record_page_gives_each_forms_fields_their_own_ids(client, cw):
+    from tests.cases.test_walkthrough_fixes import ids_of
+
+    meeting = held_meeting(cw)
+    client.force_login(cw.worker)
+    parsed = ids_of(client.get(f"/council/meetings/{meeting.pk}/record/").content.decode())
+    assert [i for i, n in parsed.ids.items() if n > 1] == []
+    assert set(parsed.label_targets) <= set(parsed.ids)
+    assert {"id_participant_party", "id_agenda_title", "id_list_item_title"} <= set(parsed.ids)
