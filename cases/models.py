@@ -188,6 +188,11 @@ class Case(models.Model):
     )
     reporter_name = models.CharField(_("reporter name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("reporter phone"), max_length=32, blank=True)
+    # Keyed hash (HMAC) of the normalised phone number (privacy.phone_key): a caller's earlier
+    # cases are found through an index on it, never by scanning phone numbers.
+    reporter_phone_key = models.CharField(
+        _("reporter phone key"), max_length=64, blank=True, default="", editable=False
+    )
     reporter_email = models.EmailField(_("reporter email"), blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
     # HMAC of the access code: the code itself is shown once, at intake.
@@ -234,6 +239,17 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="repeats",
+        db_index=False,
+    )
+    # 并案: a case merged into another follows it (status, unit, deadlines, reply); its reporter
+    # still gets the reply and is revisited on their own (the merging app).
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_cases",
         db_index=False,
     )
     policy = models.ForeignKey(
@@ -317,6 +333,17 @@ class Case(models.Model):
             ),
             models.Index(
                 fields=["policy"], name="case_policy_idx", condition=Q(policy__isnull=False)
+            ),
+            # Caller history (来电弹屏): a caller's cases, newest first, by the phone's keyed hash.
+            models.Index(
+                fields=["reporter_phone_key", "received_at"],
+                name="case_phone_key_received_idx",
+                condition=~Q(reporter_phone_key=""),
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="case_merged_into_idx",
+                condition=Q(merged_into__isnull=False),
             ),
             # The deadline sweep reads only open cases by due time (DESIGN §6a).
             models.Index(
@@ -837,6 +864,7 @@ class PersonalDataAccess(models.Model):
         WEB_CENTRE = "web_centre", _("Centre case page")
         WEB_UNIT = "web_unit", _("Unit case page")
         API = "api", _("REST API")
+        CALLER_HISTORY = "caller_history", _("Caller history lookup")
 
     case = models.ForeignKey(
         "cases.Case",

@@ -7,6 +7,11 @@ read-only viewers). Everyone else, and every list, gets masked values (`cases.ma
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+
+from django.conf import settings
 from django.http import HttpRequest
 
 from civic.client import client_address
@@ -14,6 +19,33 @@ from civic.client import client_address
 from . import masking
 from .models import Case, PersonalDataAccess
 from .rules import can_see_personal_data
+
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def normalise_phone(phone: str | None) -> str:
+    """The digits that identify a line: separators and the country code (+86, 0086) dropped,
+    full-width digits folded. "+86 138-0013-8000" and "13800138000" are the same caller."""
+    digits = _NOT_DIGIT.sub("", (phone or "").translate(_FULL_WIDTH_DIGITS))
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def phone_key(phone: str | None) -> str:
+    """Keyed hash (HMAC-SHA256, settings.PHONE_KEY_SECRET) of the normalised number, or "" for
+    no number. Stored on each case and indexed: caller history looks a number up by its key,
+    and the key reveals nothing without the secret."""
+    digits = normalise_phone(phone)
+    if len(digits) < 5:
+        return ""
+    secret = settings.PHONE_KEY_SECRET.encode()
+    return hmac.new(secret, digits.encode(), hashlib.sha256).hexdigest()
 
 
 def may_see_personal_data(user, case: Case) -> bool:

@@ -32,7 +32,7 @@ from civic.models import Category, Region, Unit, User
 from civic.roles import HANDLING_ROLES, Role
 from civic.throttling import count_in_window
 
-from . import deadlines, inserts, numbers, rules, selectors, workflow
+from . import deadlines, inserts, numbers, privacy, rules, selectors, workflow
 from .errors import NotAllowed, ReturnWindowClosed
 from .models import (
     NOT_DISPATCHED_OUTCOMES,
@@ -381,6 +381,7 @@ def case_create(
         reporter=actor if (actor is not None and not is_staff_intake) else None,
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
+        reporter_phone_key=privacy.phone_key(reporter_phone),
         reporter_email=reporter_email,
         anonymous=anonymous,
         access_code_hash=access_code_hash(code),

@@ -27,6 +27,10 @@ api_v1 = [
     path("", include("assessment.api.urls")),
     path("", include("council.api.urls")),
     path("", include("themes.api.urls")),
+    path("", include("knowledge.api.urls")),
+    path("", include("callers.api.urls")),
+    path("", include("merging.api.urls")),
+    path("", include("reply_quality.api.urls")),
 ]
 
 urlpatterns = [
@@ -54,6 +58,11 @@ urlpatterns = [
     path("", include("council.urls")),
     path("themes/", include("themes.urls")),
     path("router/", include("routing.urls")),
+    # Each of these apps names its own paths (knowledge/…, faq/…, callers/…, merging/…, quality/…).
+    path("", include("knowledge.urls")),
+    path("", include("callers.urls")),
+    path("", include("merging.urls")),
+    path("", include("reply_quality.urls")),
 ]
 handler500 = "civic.unavailable.server_error"
 

@@ -23,7 +23,7 @@ from civic.errors import DomainValidationError
 from civic.models import Category, Region
 
 from .. import numbers as case_numbers
-from .. import services
+from .. import privacy, services
 from ..models import Case, CaseEvent, Channel, Kind, Outcome, Status, Urgency
 
 PUBLIC_COLUMNS = {
@@ -482,6 +482,7 @@ CASE_COLUMNS = (
     "region_id",
     "reporter_name",
     "reporter_phone",
+    "reporter_phone_key",
     "reporter_email",
     "anonymous",
     "access_code_hash",
@@ -517,6 +518,7 @@ def _case_values(row: Row, now: dt.datetime) -> tuple:
         row.region_id,
         row.reporter_name,
         row.reporter_phone,
+        privacy.phone_key(row.reporter_phone),
         row.reporter_email,
         not (row.reporter_name or row.reporter_phone or row.reporter_email),
         services.UNUSABLE_ACCESS_CODE,

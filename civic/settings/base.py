@@ -21,6 +21,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 VAR_DIR = Path(env("CIVIC_VAR_DIR", default=str(VAR_DIR)))
 
 SECRET_KEY = env("SECRET_KEY", default="dev-insecure-key-change-me-in-production-0123456789")
+# Key of the phone numbers' hashes (caller history). Its own setting, so that rotating
+# SECRET_KEY does not orphan every caller's history; changing it needs `manage.py rekey_phones`.
+PHONE_KEY_SECRET = env("PHONE_KEY_SECRET", default=SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -53,6 +56,10 @@ INSTALLED_APPS = [
     "assessment",
     "council",
     "themes",
+    "knowledge",
+    "callers",
+    "merging",
+    "reply_quality",
 ]
 
 MIDDLEWARE = [

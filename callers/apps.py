@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CallersConfig(AppConfig):
+    """来电弹屏: a caller's earlier cases on the operator console, and repeat calls."""
+
+    name = "callers"
+    verbose_name = _("Caller history")
