@@ -138,12 +138,16 @@ WITH params AS (
            -- skewed region choice: squaring a uniform number favours the first communities
            1 + floor(power(random(), 2) * 300)::int AS ci,
            random() AS rs, random() AS rt,
-           now() - make_interval(secs => floor(random() * %(days)s * 86400)::int) AS received
+           now() - make_interval(secs => floor(random() * %(days)s * 86400)::int) AS received,
+           -- the caller: squaring favours the first numbers of the pool, so most callers
+           -- call once and a few call hundreds of times (caller history, docs/callers.md)
+           floor(power(random(), 2) * %(callers)s)::int AS pi
     FROM generate_series(%(start)s, %(stop)s) AS i
 )
 INSERT INTO cases_case (
     number, external_ref, channel, kind, urgency, category_id, title, description, address, region_id,
-    reporter_name, reporter_phone, reporter_email, anonymous, access_code_hash, status, outcome,
+    reporter_name, reporter_phone, reporter_phone_key, reporter_email, anonymous, access_code_hash,
+    status, outcome,
     lead_unit_id, received_at, dispatched_at, signed_at, contacted_at, replied_at, closed_at,
     sign_due_at, contact_due_at, handle_due_at, return_window_ends_at, revisit_due_at,
     updated_at, is_overdue, reopen_count, return_count, extension_count, assessable,
@@ -159,7 +163,7 @@ SELECT
     p.bodies[1 + (g.i %% array_length(p.bodies, 1))],
     '',
     p.communities[g.ci],
-    '', '', '', true, md5(g.i::text),
+    '', coalesce(c.phone, ''), coalesce(c.key, ''), '', c.phone IS NULL, md5(g.i::text),
     st.status,
     CASE WHEN st.status = 'closed' THEN 'resolved' ELSE '' END,
     CASE WHEN st.status = 'received' THEN NULL
@@ -178,6 +182,7 @@ SELECT
     CASE WHEN st.status = 'replied' THEN g.received + interval '11 days' END,
     g.received, false, 0, 0, 0, true, '', 1
 FROM g CROSS JOIN params p
+LEFT JOIN bench_callers c ON c.idx = g.pi
 CROSS JOIN LATERAL (
     SELECT CASE
         WHEN g.received > now() - interval '1 day' AND g.rt < 0.3 THEN 'received'
@@ -315,10 +320,47 @@ def generate(cases: int, days: int = 365, batch: int = 200_000) -> dict:
     }
 
 
+ANONYMOUS_SHARE = 0.05  # of the pool's numbers stand for callers who gave none
+
+
+def _caller_pool(cur, size: int) -> None:
+    """A temporary table of `size` callers (idx, phone, key): deterministic numbers, so runs
+    that add to a history share callers, and their keyed hashes (cases.privacy.phone_key),
+    computed here once per caller, not once per case. A share of the slots has no number."""
+    from cases.privacy import phone_key
+
+    cur.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS bench_callers (idx int PRIMARY KEY, phone text, key text)"
+    )
+    cur.execute("TRUNCATE bench_callers")
+    step = 100_000
+    for lo in range(0, size, step):
+        # The busiest slots always have a number: the bench's heaviest callers.
+        idx = [
+            i
+            for i in range(lo, min(size, lo + step))
+            if i < 1000 or (i * 37) % 100 >= ANONYMOUS_SHARE * 100
+        ]
+        # 7919 is prime to 10^9: distinct slots get distinct 11-digit mobile numbers.
+        phones = [str(13_000_000_000 + (i * 7919 + 12345) % 1_000_000_000) for i in idx]
+        keys = [phone_key(p) for p in phones]
+        cur.execute(
+            "INSERT INTO bench_callers SELECT * FROM unnest(%s::int[], %s::text[], %s::text[])",
+            [idx, phones, keys],
+        )
+    cur.execute("ANALYZE bench_callers")
+
+
 def _insert(cases: int, batch: int, start_id: int, arrays: dict, counts: Counter) -> None:
     """Cases in batches of `batch`, each with its assignments, events and revisits."""
     from django.db import connection
 
+    # About 0.8 slots per case: with the squared choice, roughly half the numbers that call
+    # at all call once, and the busiest call several hundred times a year.
+    callers = max(1000, int(cases * 0.8))
+    with connection.cursor() as cur:
+        _caller_pool(cur, callers)
+    arrays = {**arrays, "callers": callers}
     done = 0
     while done < cases:
         n = min(batch, cases - done)

@@ -7,3 +7,10 @@ class CallersConfig(AppConfig):
 
     name = "callers"
     verbose_name = _("Caller history")
+
+    def ready(self) -> None:
+        from civic.panels import register_panel
+
+        from .panels import console_panel
+
+        register_panel("console", "callers/console_panel.html", console_panel)

@@ -140,6 +140,33 @@ class OperatorCaseForm(CaseFileForm):
             )
         return data
 
+    def intake_fields(self) -> dict:
+        """The cleaned call as keyword arguments of services.case_create (all but actor and
+        channel): the console records with them, and so do the buttons other apps add to it
+        (answer on the spot, repeat call)."""
+        d = self.cleaned_data
+        return {
+            **{name: d[name] for name in INTAKE_FIELDS},
+            "urgency": d.get("urgency") or None,
+            "attachments": [d["photo"]] if d.get("photo") else [],
+        }
+
+
+INTAKE_FIELDS = (
+    "kind",
+    "category",
+    "title",
+    "description",
+    "region",
+    "address",
+    "lat",
+    "lng",
+    "reporter_name",
+    "reporter_phone",
+    "reporter_email",
+    "anonymous",
+)
+
 
 class TrackForm(forms.Form):
     number = forms.RegexField(

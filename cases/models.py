@@ -34,6 +34,8 @@ class Channel(models.TextChoices):
     WECHAT = "wechat", _("WeChat")
     ENTERPRISE_LINE = "enterprise_line", _("Enterprise line")
     PROACTIVE = "proactive", _("Proactive (未诉先办)")
+    # 主动发现: a grid worker's patrol report (the patrol app).
+    PATROL = "patrol", _("Found on patrol")
 
 
 class Kind(models.TextChoices):
@@ -528,6 +530,10 @@ EVENT_LABELS = {
     "whistle_blown": _("Whistle blown"),
     "whistle_closed": _("Whistle closed"),
     "resident_whistle_requested": _("Resident asked for a whistle"),
+    # 并案 (the merging app)
+    "merge": _("Cases merged"),
+    "unmerge": _("Merge undone"),
+    "merge_follow": _("Followed the case it is merged into"),
 }
 # Deadline events say which deadline (sign, contact, handle) they are about.
 DEADLINE_EVENT_LABELS = {

@@ -308,7 +308,8 @@ def inbox_for_units(unit_ids, *, include_closed: bool = False) -> QuerySet[Case]
     assigned = Assignment.objects.filter(
         case=OuterRef("pk"), unit_id__in=list(unit_ids), state=Assignment.State.ACTIVE
     )
-    qs = Case.objects.filter(Exists(assigned))
+    # Merged cases (并案) are handled through their main case: not in the inbox.
+    qs = Case.objects.filter(Exists(assigned), merged_into__isnull=True)
     if not include_closed:
         qs = qs.exclude(status=Status.CLOSED)
     return qs.order_by("handle_due_at", "received_at")
@@ -350,7 +351,10 @@ def inbox_tab_counts(inbox: QuerySet[Case], now=None) -> dict[str, int]:
 
 
 def queue_undispatched() -> QuerySet[Case]:
-    return Case.objects.filter(status=Status.RECEIVED).select_related("category", "region")
+    # A merged case (并案) is dispatched with its main case, not on its own.
+    return Case.objects.filter(status=Status.RECEIVED, merged_into__isnull=True).select_related(
+        "category", "region"
+    )
 
 
 def queue_returns() -> QuerySet[ReturnRequest]:
@@ -376,7 +380,7 @@ def queue_awaiting_revisit() -> QuerySet[Case]:
 def queue_overdue(now=None) -> QuerySet[Case]:
     now = now or timezone.now()
     return (
-        Case.objects.filter(status__in=HANDLING_STATUSES)
+        Case.objects.filter(status__in=HANDLING_STATUSES, merged_into__isnull=True)
         .filter(Q(is_overdue=True) | Q(handle_due_at__lt=now))
         .select_related("category", "lead_unit")
         .order_by("handle_due_at")

@@ -1153,6 +1153,10 @@ def case_reopen(*, actor: User | None, case: Case, reason: str) -> Case:
             raise workflow.IllegalTransition(
                 _("A case closed at intake cannot be reopened; file a new one.")
             )
+        # Reopened while its revisit is still pending: that round never took place (nobody
+        # answered it); the next reply opens a new one. Left in place, the next reply's revisit
+        # broke the one-pending-revisit rule (found by tests/security/test_properties.py).
+        Revisit.objects.filter(case=case, state=Revisit.State.PENDING).delete()
         _reopen_locked(case, actor, reason)
     return case
 

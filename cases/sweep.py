@@ -99,6 +99,7 @@ WITH due AS (
     SELECT c.id, c.number, c.status, c.lead_unit_id, c.{field} AS due_at
     FROM cases_case c
     WHERE c.status = ANY(%(statuses)s) AND c.{field} <= %(now)s AND c.dispatched_at IS NOT NULL
+      AND c.merged_into_id IS NULL  -- merged cases (并案) keep time through their main case
       AND NOT EXISTS (
           SELECT 1 FROM cases_deadlineeffect e
           WHERE e.case_id = c.id AND e.deadline = %(deadline)s AND e.effect = 'overdue'
@@ -199,6 +200,8 @@ def step_warn_and_overdue(now: dt.datetime) -> Counter:
                             **{f"{field}__isnull": False, f"{field}__lte": horizon},
                         )
                         .exclude(dispatched_at__isnull=True)
+                        # Merged cases (并案) follow their main case's deadlines.
+                        .filter(merged_into__isnull=True)
                         .annotate(
                             has_overdue=Exists(effect.filter(effect="overdue")),
                             has_warning=Exists(effect.filter(effect="warning")),
@@ -377,6 +380,7 @@ def step_escalate(now: dt.datetime) -> Counter:
                         after,
                         status__in=DEADLINES["handle"][1],
                         handle_due_at__lte=latest_due,
+                        merged_into__isnull=True,  # 并案: escalated through the main case
                     )
                     .exclude(Exists(escalated))
                     .select_related("policy", "lead_unit", "region__parent__parent")

@@ -29,9 +29,9 @@ from civic.errors import (
     ConflictError,
     DomainValidationError,
     NotFoundError,
-    PermissionDeniedError,
     RateLimitedError,
 )
+from civic.forms import show_error
 from civic.pagination import windowed_page
 from civic.roles import HANDLING_ROLES
 
@@ -42,23 +42,6 @@ DUE_SOON_HOURS = 24
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def _apply_error(request, exc: ApplicationError, form=None) -> int:
-    """Show a domain error where it belongs; return the HTTP status for the page."""
-    fields = exc.extra.get("fields") if isinstance(exc.extra, dict) else None
-    if form is not None and fields:
-        for field, errors in fields.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        messages.error(request, exc.message)
-    if isinstance(exc, ConflictError):
-        return 409
-    if isinstance(exc, PermissionDeniedError):
-        return 403
-    return 400
 
 
 def contact_view(request, case: Case, *, surface: str) -> dict:
@@ -131,7 +114,7 @@ def file_case(request):
                     attachments=[data["photo"]] if data.get("photo") else [],
                 )
             except ApplicationError as exc:
-                status = _apply_error(request, exc, form)
+                status = show_error(request, exc, form)
             else:
                 request.session["case_filed"] = {
                     "number": created.case.number,
@@ -285,7 +268,7 @@ def resident_revisit(request, number):
             reopen=data["reopen"],
         )
     except ApplicationError as exc:
-        status = _apply_error(request, exc, form)
+        status = show_error(request, exc, form)
         return _render_resident_case(request, case, revisit_form=form, status=status)
     messages.success(
         request,
@@ -309,7 +292,7 @@ def resident_reopen(request, number):
     try:
         services.case_reopen(actor=actor, case=case, reason=form.cleaned_data["reason"])
     except ApplicationError as exc:
-        status = _apply_error(request, exc, form)
+        status = show_error(request, exc, form)
         return _render_resident_case(request, case, reopen_form=form, status=status)
     messages.success(request, _("The case was reopened and sent back to the unit."))
     return redirect(request.path.rsplit("/reopen/", 1)[0] + "/")
@@ -340,7 +323,7 @@ def _action(
     try:
         call(form.cleaned_data)
     except ApplicationError as exc:
-        status = _apply_error(request, exc, form)
+        status = show_error(request, exc, form)
         return render_page(request, case, errors={form_class.__name__: form}, status=status)
     messages.success(request, success)
     return redirect(back)
@@ -349,47 +332,9 @@ def _action(
 # --- operator console and dispatcher ---------------------------------------------------------
 
 
-@login_required
-def console(request):
-    """Record a call: the caller's problem becomes a case; next screen dispatches it."""
-    _require(roles.is_centre_staff, request)
-    status = 200
-    if request.method == "POST":
-        form = forms.OperatorCaseForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                created = services.case_create(
-                    actor=request.user,
-                    channel=Channel.HOTLINE,
-                    kind=data["kind"],
-                    category=data["category"],
-                    title=data["title"],
-                    description=data["description"],
-                    region=data["region"],
-                    address=data["address"],
-                    lat=data["lat"],
-                    lng=data["lng"],
-                    urgency=data.get("urgency") or None,
-                    reporter_name=data["reporter_name"],
-                    reporter_phone=data["reporter_phone"],
-                    reporter_email=data["reporter_email"],
-                    anonymous=data["anonymous"],
-                    attachments=[data["photo"]] if data.get("photo") else [],
-                )
-            except ApplicationError as exc:
-                status = _apply_error(request, exc, form)
-            else:
-                messages.success(
-                    request,
-                    _("Case %(number)s recorded. Access code for the caller: %(code)s")
-                    % {"number": created.case.number, "code": created.access_code},
-                )
-                return redirect("cases:centre_case", number=created.case.number)
-        else:
-            status = 400
-    else:
-        form = forms.OperatorCaseForm()
+def render_console(request, form, *, status: int = 200):
+    """The operator console with `form` (bound with its errors after a failed submit); the
+    buttons other apps add to it (answer on the spot, repeat call) re-render it through here."""
     recent = (
         Case.objects.filter(first_receiver=request.user)
         .select_related("category", "lead_unit")
@@ -405,6 +350,29 @@ def console(request):
         },
         status=status,
     )
+
+
+@login_required
+def console(request):
+    """Record a call: the caller's problem becomes a case; next screen dispatches it."""
+    _require(roles.is_centre_staff, request)
+    if request.method != "POST":
+        return render_console(request, forms.OperatorCaseForm())
+    form = forms.OperatorCaseForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render_console(request, form, status=400)
+    try:
+        created = services.case_create(
+            actor=request.user, channel=Channel.HOTLINE, **form.intake_fields()
+        )
+    except ApplicationError as exc:
+        return render_console(request, form, status=show_error(request, exc, form))
+    messages.success(
+        request,
+        _("Case %(number)s recorded. Access code for the caller: %(code)s")
+        % {"number": created.case.number, "code": created.access_code},
+    )
+    return redirect("cases:centre_case", number=created.case.number)
 
 
 QUEUE_TABS = [

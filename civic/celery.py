@@ -3,6 +3,10 @@
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
+
+# The embedded broker writes each message whole before a worker may read it (see the module).
+TRANSPORT_ALIASES["filesystem"] = "civic.celery_filesystem:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civic.settings.base")
 

@@ -10,7 +10,10 @@ built; every form field that takes row ids uses them.
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.db import models
+
+from .errors import ApplicationError
 
 MAX_ROW_ID = 2**63 - 1
 
@@ -89,3 +92,18 @@ class ActionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", f"id_{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
+
+
+def show_error(request, exc: ApplicationError, form=None) -> int:
+    """Show a domain error where it belongs — field messages on `form`'s fields (on top of the
+    form for fields it does not show), else a message at the top of the page — and return
+    the page's HTTP status (the error's: 400, 403, 404, 409)."""
+    fields = exc.extra.get("fields") if isinstance(exc.extra, dict) else None
+    if form is not None and fields:
+        for field, errors in fields.items():
+            shown = field in form.fields and not form.fields[field].widget.is_hidden
+            for error in errors:
+                form.add_error(field if shown else None, error)
+    else:
+        messages.error(request, exc.message)
+    return exc.status_code

@@ -7,3 +7,12 @@ class MergingConfig(AppConfig):
 
     name = "merging"
     verbose_name = _("Merged cases")
+
+    def ready(self) -> None:
+        from civic.panels import register_panel
+
+        # Receiver of cases.signals.case_event_recorded: merged cases follow their main case.
+        from . import receivers  # noqa: F401
+        from .views import case_panel_context
+
+        register_panel("centre_case", "merging/panel.html", case_panel_context)

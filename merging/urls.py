@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "merging"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("merging/", views.queue, name="queue"),
+    path("merging/case/<str:number>/merge/", views.merge, name="merge"),
+    path("merging/case/<str:number>/unmerge/", views.unmerge, name="unmerge"),
+]

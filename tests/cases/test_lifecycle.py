@@ -17,6 +17,7 @@ from cases.models import (
     Case,
     CaseEvent,
     Outcome,
+    Reply,
     RequestState,
     Revisit,
     Status,
@@ -660,3 +661,19 @@ def test_utility_case_counts_clock_hours_over_a_holiday(world, working_calendar)
         case = case_in(world, "dispatched", urgency="utility")
     assert case.handle_due_at - case.dispatched_at == dt.timedelta(hours=24)
     assert case.sign_due_at - case.dispatched_at == dt.timedelta(hours=2)
+
+
+def test_reopened_before_its_revisit_the_next_reply_opens_one_new_round(world):
+    """A resident reopens a replied case before anyone revisited it: the pending round never
+    took place; the unit's next reply opens the one pending revisit (found by the property
+    test: the second reply broke the one-pending-revisit rule)."""
+    case = case_in(world, "replied")
+    services.case_reopen(actor=world.resident, case=case, reason="路面又塌了")
+    assert not case.revisits.filter(state=Revisit.State.PENDING).exists()
+    services.case_sign(actor=world.handler, case=case)
+    services.case_contact(actor=world.handler, case=case, note="再次联系")
+    services.case_reply(
+        actor=world.handler, case=case, text="已重新修补路面。", result=Reply.Result.RESOLVED
+    )
+    (pending,) = case.revisits.filter(state=Revisit.State.PENDING)
+    assert pending.round == 1 and case.revisits.count() == 1

@@ -44,9 +44,7 @@ def test_a_panel_with_nothing_to_show_is_left_out(world, registered):
     assert "data-test-panel" not in _console(world.operator)
 
 
-def test_a_failing_panel_is_logged_and_left_out_and_the_page_still_works(
-    world, registered, caplog
-):
+def test_a_failing_panel_is_logged_and_left_out_and_the_page_still_works(world, registered, caplog):
     def broken(request, form):
         raise RuntimeError("index missing")
 

@@ -130,6 +130,11 @@ NO_CASE_DATA = {
     "council-proposals": "the reader's proposals",
     "council:plan": "the planning form, for the communities the reader works for",
     "council-minutes": "the minutes' text as written (their lists are in council-meeting)",
+    # knowledge base: articles, not cases
+    "knowledge:faq": "published public articles only (knowledge.selectors.article_search)",
+    "knowledge:faq_suggest": "published public articles only, titles and answers",
+    "api-knowledge-articles": "published public articles only for the public; no case data "
+    "(a draft from a reply is scrubbed and reviewed before it is published)",
 }
 
 IGNORED_PREFIXES = ("admin/", "^admin/")  # Django's admin (and its redirects): staff only

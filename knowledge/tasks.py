@@ -1,0 +1,18 @@
+"""Daily knowledge-base chores (beat: `knowledge-daily`). Idempotent: notifications carry
+dedupe keys and retiring checks the status under a row lock."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="knowledge.tasks.remind_reviews")
+def remind_reviews() -> int:
+    """Tell owning units of articles whose review date is near or past."""
+    return services.articles_remind_review()
+
+
+@shared_task(name="knowledge.tasks.retire_expired")
+def retire_expired() -> int:
+    """Retire articles whose effective period ended (they already left search that day)."""
+    return services.articles_retire_expired()
