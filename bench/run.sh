@@ -28,6 +28,10 @@ step 300 bench.latency --requests 2000
 step 300 bench.hot_topics_bench
 step 600 bench.public_bench --requests 200
 step 600 bench.sweep_bench --cases "$CASES"
+# Caller history and the dashboard read the generated history (before assessment's flush).
+step 300 bench.callers_bench --lookups 3000
+step 900 bench.dashboard_bench --requests 300
+step 600 bench.knowledge_bench --articles 20000 --queries 2000
 # assessment flushes the database for its own month: keep it after the history-based steps.
 step 600 bench.assessment_bench --cases "$CASES"
 step 300 bench.router_bench

@@ -319,6 +319,8 @@ DEMO_USERS = [
     ("street", "东华门街道干部", Membership.Role.STREET_OFFICIAL, "S-110101-0"),
     ("community", "多福巷社区工作者", Membership.Role.COMMUNITY_WORKER, "C-110101-0-0"),
     ("viewer", "区领导", Membership.Role.VIEWER, "G-110101"),
+    # The patrol app attaches the grid worker to the grid of 多福巷社区.
+    ("grid", "网格员小赵", Membership.Role.GRID_WORKER, "C-110101-0-0"),
 ]
 
 

@@ -279,6 +279,8 @@ class Membership(models.Model):
         STREET_OFFICIAL = "street_official", _("Street official")
         COMMUNITY_WORKER = "community_worker", _("Community worker")
         VIEWER = "viewer", _("Leader / viewer")
+        # 网格员: patrols one or more grids (patrol.GridAssignment) and reports what they find.
+        GRID_WORKER = "grid_worker", _("Grid worker")
 
     user = models.ForeignKey(
         User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"

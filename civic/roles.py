@@ -71,6 +71,7 @@ def primary_role(user: User) -> str:
         Role.STREET_OFFICIAL,
         Role.HANDLER,
         Role.COMMUNITY_WORKER,
+        Role.GRID_WORKER,
         Role.VIEWER,
     ]
     mine = roles_of(user)

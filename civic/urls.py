@@ -31,6 +31,9 @@ api_v1 = [
     path("", include("callers.api.urls")),
     path("", include("merging.api.urls")),
     path("", include("reply_quality.api.urls")),
+    path("", include("patrol.api.urls")),
+    path("", include("dashboard.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -63,6 +66,9 @@ urlpatterns = [
     path("", include("callers.urls")),
     path("", include("merging.urls")),
     path("", include("reply_quality.urls")),
+    path("", include("patrol.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("reports.urls")),
 ]
 handler500 = "civic.unavailable.server_error"
 

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "callers",
     "merging",
     "reply_quality",
+    "patrol",
+    "dashboard",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +247,7 @@ SPECTACULAR_SETTINGS = {
         "ListItemKindEnum": "council.models.ListItem.Kind",
         "ThemeStatusEnum": "themes.models.Theme.Status",
         "SuggestionStatusEnum": "themes.models.ProactiveSuggestion.Status",
+        "ArticleStatusEnum": "knowledge.models.ArticleStatus",
     },
 }
 
@@ -315,6 +319,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "routing.tasks.retrain_router",
         "schedule": crontab(hour=4, minute=0, day_of_month="1"),
     },
+    # 知识库: owners told before and when an article's review date passes; expired ones retired.
+    "knowledge-review-reminders": {
+        "task": "knowledge.tasks.remind_reviews",
+        "schedule": crontab(hour=7, minute=10),
+    },
+    "knowledge-retire-expired": {
+        "task": "knowledge.tasks.retire_expired",
+        "schedule": crontab(hour=0, minute=10),
+    },
+    # 数据驾驶舱: yesterday's and today's roll-ups rebuilt and the open cases recounted (catches
+    # bulk imports, which send no case events); hot topics computed off the request path.
+    "dashboard-refresh": {"task": "dashboard.refresh", "schedule": 300.0},
+    "dashboard-hot-topics": {"task": "dashboard.hot_topics", "schedule": 1800.0},
+    # Daily; it works on the first working day of a month only (after the assessment run).
+    "monthly-reports": {
+        "task": "reports.tasks.generate_monthly_reports",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Security ------------------------------------------------------------------------
@@ -373,6 +395,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "jieba": {"level": "WARNING"},
+        # WeasyPrint logs each rendering step at INFO; fontTools each font subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -16,10 +16,13 @@ from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
 from cases.models import EVENT_LABELS, Status
-from civic.models import Membership
+from civic.models import Membership, Region
+from patrol.models import GridAssignment
+from reports import services as reports
 from tests.cases.factories import case_in
 from tests.council.factories import CouncilWorld, held_meeting, planned_meeting
-from tests.factories import UnitFactory, UserFactory, member
+from tests.factories import RegionFactory, UnitFactory, UserFactory, member
+from tests.knowledge.factories import published as knowledge_published
 from tests.whistles.test_whistle_http import _unresolved
 from themes import services as themes
 from whistles import services as whistles
@@ -84,6 +87,26 @@ PAGES = [
     ("hot_topics", "/themes/hot-topics/", "dispatcher"),
     ("suggestions", "/themes/proactive/", "dispatcher"),
     ("feedback", "/router/", "dispatcher"),
+    ("knowledge:list", "/knowledge/", "dispatcher"),
+    ("knowledge:list", "/knowledge/?q=停车费", "handler"),
+    ("knowledge:create", "/knowledge/new/", "handler"),
+    ("knowledge:review", "/knowledge/review/", "dispatcher"),
+    ("knowledge:stats", "/knowledge/stats/", "dispatcher"),
+    ("knowledge:detail", "/knowledge/{article}/", "dispatcher"),
+    ("knowledge:edit", "/knowledge/{article}/edit/", "dispatcher"),
+    ("knowledge:faq", "/faq/", None),
+    ("knowledge:faq", "/faq/?q=停车费", None),
+    ("knowledge:faq_detail", "/faq/{article}/", None),
+    ("callers:history", "/callers/", "operator"),
+    ("callers:history", "/callers/?phone=13812345678", "operator"),
+    ("merging:queue", "/merging/", "dispatcher"),
+    ("reply_quality:queue", "/quality/", "dispatcher"),
+    ("reply_quality:units", "/quality/units/?month=2026-12", "dispatcher"),
+    ("patrol:report", "/patrol/", "grid_worker"),
+    ("patrol:stats", "/patrol/stats/", "street_official"),
+    ("reports:index", "/reports/", "dispatcher"),
+    ("reports:detail", "/reports/{report}/", "viewer"),
+    ("dashboard:dashboard", "/dashboard/", "viewer"),
 ]
 # Routes not walked here, each with its reason.
 EXCLUDED = {
@@ -122,6 +145,20 @@ EXCLUDED = {
     "close": "POST only",
     "milestone_add": "POST only",
     "milestone_done": "POST only",
+    "history_json": "JSON for the console panel",
+    "repeat": "POST only (a repeat call from the console form)",
+    "answer_on_spot": "POST only (errors re-render /console/)",
+    "draft_from_case": "POST only",
+    "console_search": "JSON for the console panel",
+    "faq_suggest": "JSON for the filing page panel",
+    "merge": "POST only (step 1 renders the confirmation page from the posted choice)",
+    "unmerge": "POST only (step 1 renders the confirmation page from the posted choice)",
+    "check": "POST only JSON (the reply panel's draft check)",
+    "verdict": "POST only",
+    "check_in": "POST only",
+    "generate": "POST only",
+    "subscribe": "POST only",
+    "pdf": "a file (tests/reports: the PDF in Chinese fonts)",
 }
 
 
@@ -168,6 +205,12 @@ def city(world):
         other_resident=world.other_resident,
         admin=UserFactory(username="admin", is_superuser=True, is_staff=True),
     )
+    grid = RegionFactory(level=Region.Level.GRID, parent=world.community, name="多福巷第一网格")
+    GridAssignment.objects.create(worker=grid_worker(world), grid=grid)
+    article = knowledge_published(world, public=True)
+    leaders = world.viewer.memberships.get().unit  # the district's leaders read its reports
+    leaders.jurisdiction = world.district
+    leaders.save()
     theme = themes.theme_create(
         actor=world.dispatcher, title="道路塌陷专项治理", month="2026-12",
         lead_unit=world.department, milestones=[("摸排", dt.date(2026, 12, 20))],
@@ -191,6 +234,8 @@ def city(world):
         "meeting": held_meeting(w).pk,
         "planned": planned_meeting(w, title="停车难议事").pk,
         "theme": theme.pk,
+        "article": article.pk,
+        "report": reports.report_generate(month=dt.date(2026, 11, 1), region=world.district).pk,
     }
 
 
@@ -198,7 +243,14 @@ def city(world):
 def users(world):
     roles = ("resident", "operator", "dispatcher", "handler", "street_official",
              "community_worker", "viewer")  # fmt: skip
-    return {role: getattr(world, role) for role in roles}
+    return {**{role: getattr(world, role) for role in roles}, "grid_worker": grid_worker(world)}
+
+
+def grid_worker(world):
+    existing = Membership.objects.filter(role=Membership.Role.GRID_WORKER).first()
+    if existing:
+        return existing.user
+    return member(Membership.Role.GRID_WORKER, world.community_unit, username="grid")
 
 
 def test_every_page_route_is_walked_or_excluded_with_a_reason():
