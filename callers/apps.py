@@ -9,8 +9,11 @@ class CallersConfig(AppConfig):
     verbose_name = _("Caller history")
 
     def ready(self) -> None:
+        from civic.demo import register_seed_step
         from civic.panels import register_panel
 
         from .panels import console_panel
+        from .services import seed_callers
 
         register_panel("console", "callers/console_panel.html", console_panel)
+        register_seed_step("callers", seed_callers)

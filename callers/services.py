@@ -133,3 +133,25 @@ def phone_keys_rekey(*, batch_size: int = 5000, progress=None) -> RekeyResult:
         if progress is not None:
             progress(scanned, changed)
     return RekeyResult(scanned=scanned, changed=changed)
+
+
+DEMO_CALLER = "13800138000"  # the demo resident's number (civic.demo)
+
+
+def seed_callers(stdout=None) -> int:
+    """A frequent caller for the demo console: four of the demo's hotline cases (open and
+    closed, received in the last month) become calls from the demo resident's number."""
+    from cases.models import Case, Channel
+    from cases.privacy import phone_key
+
+    key = phone_key(DEMO_CALLER)
+    if Case.objects.filter(reporter_phone_key=key).exists():
+        return 0
+    hotline = Case.objects.filter(channel=Channel.HOTLINE, anonymous=False).order_by("-received_at")
+    chosen = [*hotline.exclude(status="closed")[:3], *hotline.filter(status="closed")[:1]]
+    for case in chosen:
+        case.reporter_phone, case.reporter_phone_key = DEMO_CALLER, key
+        case.save(update_fields=["reporter_phone", "reporter_phone_key"])
+    if stdout:
+        stdout.write(f"callers: {len(chosen)} demo calls from {DEMO_CALLER}")
+    return len(chosen)

@@ -148,8 +148,13 @@ def matching_articles(case: Case, *, limit: int = ARTICLE_LIMIT) -> list[Suggest
     except ImportError:
         return []
     query = f"{case.title} {case.description[:300]}"
+    # Within the case's first-level branch: an article filed under 城乡建设 answers a 道路维修
+    # complaint too (the seed's articles sit at the first level; units file at any level).
+    branch = case.category
+    while branch.parent_id is not None:
+        branch = branch.parent
     try:
-        hits = article_search(query, category=case.category, region=case.region, limit=limit)
+        hits = article_search(query, category=branch, region=case.region, limit=limit)
     except Exception:  # a side feature: log it and show the cases alone
         logger.exception("reply_quality: knowledge search failed for case %s", case.pk)
         return []

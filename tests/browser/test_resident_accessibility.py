@@ -84,12 +84,20 @@ def test_file_after_duplicate_hint_on_a_phone(phone_page, world):
         "/public/map/",
         "/public/cases/{number}/",
         "/accounts/login/",
+        "/faq/",
+        "/faq/?q=道路",
+        "/faq/{article}/",
+        "/themes/",
+        "/boards/",
     ],
 )
 def test_resident_pages_have_no_serious_accessibility_violations(phone_page, world, path):
+    from tests.knowledge.factories import published
+
     case = case_in(world, "replied")
+    article = published(world, title="道路塌陷由谁修复", answer="由道路养护单位修复。", public=True)
     page = phone_page
-    page.goto(page.base_url + path.format(number=case.number))
+    page.goto(page.base_url + path.format(number=case.number, article=article.pk))
     page.wait_for_load_state("networkidle")
     assert serious_violations(page) == []
 
@@ -161,3 +169,20 @@ def test_a_resident_reads_lists_and_a_reply_on_a_phone_without_scrolling_sideway
     assert page.locator("table.stack td[data-label]").first.is_visible()
     # The unread badge in the red header is readable (it was white on near-white).
     assert page.locator("a.notices .badge").evaluate(CONTRAST) >= 4.5
+
+
+def test_a_resident_typing_a_question_is_offered_a_common_answer_first(phone_page, world):
+    from tests.knowledge.factories import published
+
+    article = published(
+        world, title="道路塌陷由谁修复", answer="城市道路塌陷由道路养护单位修复。", public=True
+    )
+    published(world, title="道路塌陷内部处理口径", answer="仅供内部。", public=False)
+    page = phone_page
+    page.goto(page.base_url + "/cases/new/")
+    page.fill("#id_title", "道路塌陷谁来修")
+    page.wait_for_selector("#faq-hint:not([hidden])")
+    offered = page.inner_text("#faq-hint-list")
+    assert article.title in offered and "内部" not in offered
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert serious_violations(page) == []

@@ -51,6 +51,11 @@ def test_seed_demo_builds_the_demo_city_and_is_idempotent():
     feedback = DispatchFeedback.objects.all()
     assert feedback.count() == Case.objects.filter(dispatched_at__isnull=False).count()
     assert feedback.filter(shown=True, taken=True).exists()
+    # The console's caller history has a frequent caller to show (the demo resident's number).
+    from callers.selectors import caller_history
+
+    history = caller_history("138 0013 8000")
+    assert history.open_cases and history.closed_cases and history.frequent
     names = set(Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).values_list("name", flat=True))
     for trade in ["城市管理", "住房和城乡建设", "交通委", "生态环境", "市场监督", "教育委",
                   "卫生健康", "人力资源", "交通管理", "水务", "园林绿化", "民政", "文化和旅游",

@@ -158,3 +158,17 @@ def test_panel_lists_matching_knowledge_articles_with_their_basis(client, world)
     page = client.get(f"/inbox/{case.number}/").content.decode()
     assert f'data-article="{article.pk}"' in page
     assert "《城市道路管理条例》 第二十四条" in page
+
+
+def test_an_article_filed_higher_in_the_cases_branch_matches_and_another_branch_does_not(world):
+    from tests.factories import CategoryFactory
+    from tests.knowledge.factories import published
+
+    top = world.department_category.parent.parent
+    general = published(
+        world, title="道路塌陷由谁修复", answer="道路塌陷由养护单位修复。", category=top
+    )
+    other_top = CategoryFactory(level=1, name="卫生计生")
+    published(world, title="道路塌陷由谁修复（卫生）", answer="与卫生无关。", category=other_top)
+    case = case_in(world, "in_progress", title=ROAD, description=ROAD_TEXT)
+    assert [hit.pk for hit in selectors.matching_articles(case)] == [general.pk]

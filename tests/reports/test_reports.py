@@ -126,7 +126,9 @@ def test_the_monthly_task_reports_last_month_on_the_first_working_day_once(world
     assert again == []
 
 
-def test_subscribers_are_told_and_may_subscribe_only_where_they_may_read(world):
+def test_subscribers_are_told_and_may_subscribe_only_where_they_may_read(
+    world, mailoutbox, django_capture_on_commit_callbacks
+):
     leader = world.viewer
     district_unit = leader.memberships.get().unit
     district_unit.jurisdiction = world.district
@@ -138,9 +140,14 @@ def test_subscribers_are_told_and_may_subscribe_only_where_they_may_read(world):
     refused = client.post("/reports/subscribe/", {"region": world.city.pk, "subscribed": "on"})
     assert refused.status_code == 302
     assert not ReportSubscription.objects.filter(user=leader, region=world.city).exists()
-    report = services.report_generate(month=MONTH, region=world.district)
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_generate(month=MONTH, region=world.district)
     note = Notification.objects.get(user=leader, kind="monthly_report")
     assert note.url == f"/reports/{report.pk}/"
+    # The mail goes out in Chinese, with the link to the report.
+    (mail,) = [m for m in mailoutbox if leader.email in m.to]
+    assert mail.subject == f"2026-03 民情分析月报：{world.district.name}"
+    assert f"/reports/{report.pk}/" in mail.body
     client.post("/reports/subscribe/", {"region": world.district.pk, "subscribed": ""})
     assert not ReportSubscription.objects.filter(user=leader).exists()
 
