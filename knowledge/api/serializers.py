@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from civic.models import Category, Region, Unit
 
-from ..models import Article, ArticleVersion
+from ..models import CONTENT_FIELDS, Article, ArticleVersion
 
 
 class ArticleVersionSerializer(serializers.ModelSerializer):
@@ -11,29 +11,9 @@ class ArticleVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ArticleVersion
-        fields = [
-            "number",
-            "action",
-            "status",
-            "actor",
-            "at",
-            "note",
-            "changed_fields",
-            "title",
-            "answer",
-            "policy_document",
-            "policy_article",
-            "policy_url",
-            "category",
-            "region",
-            "unit",
-            "public",
-            "effective_from",
-            "effective_to",
-            "review_by",
-            "keywords",
-            "synonyms",
-        ]
+        # A version carries every content field of the article (models.CONTENT_FIELDS).
+        fields = ["number", "action", "status", "actor", "at", "note", "changed_fields",
+                  *CONTENT_FIELDS]  # fmt: skip
 
 
 class ArticleSerializer(serializers.ModelSerializer):
