@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from cases.models import Assignment, Revisit
 from civic import roles
+from civic.calendar import month_bounds  # also what assessment.services.month_bounds names
 from civic.errors import ConflictError, DomainValidationError, PermissionDeniedError
 from civic.models import Unit
 
@@ -36,15 +37,6 @@ def parse_month(value) -> dt.date:
         return dt.datetime.strptime(str(value), "%Y-%m").date()
     except ValueError as exc:
         raise DomainValidationError(_("Give the month as YYYY-MM.")) from exc
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of the month in local time (Asia/Shanghai)."""
-    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    tz = timezone.get_default_timezone()
-    start = timezone.make_aware(dt.datetime.combine(month, dt.time()), tz)
-    end = timezone.make_aware(dt.datetime.combine(nxt, dt.time()), tz)
-    return start, end
 
 
 def policy_for(month: dt.date) -> AssessmentPolicy:

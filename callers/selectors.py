@@ -101,8 +101,8 @@ def caller_history(
     Three indexed queries on (reporter_phone_key, received_at): open cases, recent closed ones,
     and the two counts. Raises DomainValidationError (field "phone") for an unusable number.
     """
-    caller_phone_digits(phone)
-    key = phone_key(phone)
+    digits = caller_phone_digits(phone)
+    key = phone_key(digits)
     now = timezone.now()
     mine = Case.objects.filter(reporter_phone_key=key)
     if exclude_case_id is not None:
@@ -117,18 +117,13 @@ def caller_history(
         days_90=Count("id"),
     )
     return CallerHistory(
-        phone_masked=mask_phone(caller_phone_digits(phone)),
+        phone_masked=mask_phone(digits),
         open_cases=open_cases,
         closed_cases=closed_cases,
         count_30_days=counts["days_30"],
         count_90_days=counts["days_90"],
         at=now,
     )
-
-
-def open_case_for_repeat(number: str) -> Case | None:
-    """The case a repeat call refers to, by number (None if there is no such case)."""
-    return Case.objects.select_related("lead_unit").filter(number=number).first()
 
 
 @dataclass(frozen=True)

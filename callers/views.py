@@ -91,9 +91,7 @@ def history_page(request):
             try:
                 history = _history_and_log(request, form.cleaned_data["phone"])
             except ApplicationError as exc:
-                for error in exc.extra.get("fields", {}).get("phone", [exc.message]):
-                    form.add_error("phone", error)
-                status = 400
+                status = show_error(request, exc, form)
         else:
             status = 400
     return render(

@@ -319,3 +319,27 @@ def calendar_seed_from_package(
     CalendarDay.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
     clear_cache()
     return len(rows)
+
+
+# --- months ---------------------------------------------------------------------------------
+
+
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after `month`'s."""
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def previous_month(month: dt.date) -> dt.date:
+    """The first day of the month before `month`'s."""
+    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of `month`'s month in local time (Asia/Shanghai): what every monthly figure
+    (三率, reports, reply quality, patrol) counts over."""
+    tz = timezone.get_default_timezone()
+    first = month.replace(day=1)
+    return (
+        timezone.make_aware(dt.datetime.combine(first, dt.time()), tz),
+        timezone.make_aware(dt.datetime.combine(next_month(first), dt.time()), tz),
+    )

@@ -22,7 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cases.models import OPEN_STATUSES, Case, Revisit
-from civic import catalogue, clock
+from civic import calendar, catalogue, clock
 from civic.models import Category, Region
 
 from .models import (
@@ -442,8 +442,7 @@ def _monthly_from_daily(months: set[dt.date] | None) -> None:
     if months is not None:
         q = Q()
         for m in months:
-            nxt = (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            q |= Q(day__gte=m, day__lt=nxt)
+            q |= Q(day__gte=m, day__lt=calendar.next_month(m))
         qs = qs.filter(q)
         for model in (MonthlyTally, MonthlyCategory, MonthlyChannel):
             model.objects.filter(month__in=sorted(months)).delete()

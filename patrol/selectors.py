@@ -9,10 +9,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.models import Case, Channel
-from civic import roles
+from civic import calendar, roles
 from civic.models import Region, User
 
-from .models import GridAssignment, PatrolCheckIn, PatrolReport
+from .models import PatrolCheckIn, PatrolReport
 
 # Channels through which residents themselves report (the patrol's comparison).
 RESIDENT_CHANNELS = (
@@ -112,16 +112,6 @@ class PatrolStats:
         return self.patrol_total / total if total else None
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    first = month.replace(day=1)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return _midnight(first), _midnight(following)
-
-
 def patrol_stats(*, user: User, month: dt.date) -> PatrolStats:
     """This month's patrol per grid (reports and check-ins per week) and, per street, problems
     found on patrol against those residents reported (the share found on patrol)."""
@@ -130,7 +120,7 @@ def patrol_stats(*, user: User, month: dt.date) -> PatrolStats:
 
 def patrol_stats_within(*, month: dt.date, scope: list[str] | None) -> PatrolStats:
     """patrol_stats for the regions under the paths in `scope` (None: the whole city)."""
-    start, end = _month_bounds(month)
+    start, end = calendar.month_bounds(month)
     until = min(end, max(start, timezone.now()))
     weeks = max((until - start).total_seconds() / (7 * 86400), 1 / 7)
     grids = list(
@@ -195,5 +185,11 @@ def patrol_stats_within(*, month: dt.date, scope: list[str] | None) -> PatrolSta
     return PatrolStats(month=month.replace(day=1), grids=grid_rows, streets=street_rows)
 
 
-def has_grid(worker: User) -> bool:
-    return GridAssignment.objects.filter(worker=worker, active=True).exists()
+def month_from(raw: str | None) -> dt.date | None:
+    """The month of a "YYYY-MM" query value, or None when it is not one or lies outside
+    2000–2100 (a year 1 or 9999 would overflow the month arithmetic)."""
+    try:
+        month = dt.datetime.strptime(raw or "", "%Y-%m").date()
+    except ValueError:
+        return None
+    return month if 2000 <= month.year <= 2100 else None

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civic import roles
+from civic import calendar, roles
 from civic.errors import ApplicationError
 from civic.forms import show_error
 
@@ -93,11 +93,7 @@ def check_in(request):
 
 
 def _month(request) -> dt.date:
-    raw = request.GET.get("month", "")
-    try:
-        return dt.datetime.strptime(raw, "%Y-%m").date()
-    except ValueError:
-        return timezone.localdate().replace(day=1)
+    return selectors.month_from(request.GET.get("month")) or timezone.localdate().replace(day=1)
 
 
 @login_required
@@ -105,8 +101,8 @@ def stats(request):
     if not selectors.may_see_stats(request.user):
         raise PermissionDenied
     month = _month(request)
-    previous = (month - dt.timedelta(days=1)).replace(day=1)
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    previous = calendar.previous_month(month)
+    following = calendar.next_month(month)
     return render(
         request,
         "patrol/stats.html",

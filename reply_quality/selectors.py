@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from cases.masking import mask_name, scrub_text
 from cases.models import Case, Reply, Status
+from civic import text as civic_text
+from civic.calendar import month_bounds
 from civic.models import Unit
 
 from . import scoring
@@ -91,7 +93,9 @@ def similar_closed_cases(case: Case, *, limit: int = SUGGESTION_LIMIT) -> list[S
     mine = scoring.complaint_tokens(case.title, case.description)
     ranked = []
     for c in candidates:
-        similarity = _jaccard(mine, scoring.complaint_tokens(c["title"], c["description"]))
+        similarity = civic_text.jaccard(
+            mine, scoring.complaint_tokens(c["title"], c["description"])
+        )
         if similarity >= SUGGESTION_MIN_SIMILARITY:
             same = case.category_id is not None and c["category_id"] == case.category_id
             ranked.append((same, similarity, c["id"]))
@@ -121,12 +125,6 @@ def similar_closed_cases(case: Case, *, limit: int = SUGGESTION_LIMIT) -> list[S
             )
         )
     return out
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
 
 
 def mask_personal_data(text: str, case: Case) -> str:
@@ -221,10 +219,6 @@ def replies_to_other_complaints(
 # --- the queue and the figures ----------------------------------------------------------------
 
 
-def pending_reviews() -> QuerySet[QualityReview]:
-    return _reviews().filter(verdict="")
-
-
 def reviews(*, state: str = "pending") -> QuerySet[QualityReview]:
     """`state`: pending, reviewed or all."""
     qs = _reviews()
@@ -241,16 +235,6 @@ def _reviews() -> QuerySet[QualityReview]:
         "reply_check__unit",
         "reviewed_by",
     ).order_by("queued_at", "pk")
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a month in local time."""
-    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    tz = timezone.get_default_timezone()
-    return (
-        timezone.make_aware(dt.datetime.combine(month, dt.time()), tz),
-        timezone.make_aware(dt.datetime.combine(nxt, dt.time()), tz),
-    )
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import rules as case_rules
 from cases.models import Case, Reply, Status
 from civic.errors import ApplicationError, ConflictError, PermissionDeniedError
+from civic.forms import show_error
 
 from . import rules, scoring, selectors, services
 from .forms import DraftCheckForm, MonthForm, VerdictForm
@@ -81,7 +82,7 @@ def _review_row(review: QualityReview) -> dict:
 
 
 def _render_queue(request, *, failed: tuple[int, VerdictForm] | None = None, status: int = 200):
-    page = Paginator(selectors.pending_reviews(), 20).get_page(request.GET.get("page"))
+    page = Paginator(selectors.reviews(state="pending"), 20).get_page(request.GET.get("page"))
     rows = []
     for review in page.object_list:
         row = _review_row(review)
@@ -122,9 +123,7 @@ def verdict(request, pk):
         except PermissionDeniedError as exc:
             raise PermissionDenied(exc.message) from exc
         except ApplicationError as exc:
-            for field, errors in (exc.extra.get("fields") or {}).items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            show_error(request, exc, form)
         else:
             messages.success(request, _("Verdict recorded."))
             return redirect(reverse("reply_quality:queue"))

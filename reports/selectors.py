@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Avg, Count, Q
 
 from assessment import selectors as assessment_selectors
 from assessment.models import UnitScore
 from cases.masking import scrub_text
 from cases.models import Case, Status
-from civic import roles
+from civic import calendar, roles
 from civic.models import Region, User
 from patrol.selectors import patrol_stats_within
 from themes import selectors as theme_selectors
@@ -102,20 +101,6 @@ def latest_reports(user: User, limit: int = 200) -> list[MonthlyReport]:
 # --- figures --------------------------------------------------------------------------------
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    first = month.replace(day=1)
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return _midnight(first), _midnight(following)
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def _growth(this: int, last: int) -> float | None:
     return round((this - last) / last, 4) if last else None
 
@@ -125,8 +110,8 @@ def _counts(qs, field: str) -> Counter:
 
 
 def _volumes(here, month: dt.date) -> dict:
-    start, end = month_bounds(month)
-    last_start, _last_end = month_bounds(previous_month(month))
+    start, end = calendar.month_bounds(month)
+    last_start, _last_end = calendar.month_bounds(calendar.previous_month(month))
     this = here.filter(received_at__gte=start, received_at__lt=end)
     last = here.filter(received_at__gte=last_start, received_at__lt=start)
     channels_this, channels_last = _counts(this, "channel"), _counts(last, "channel")
@@ -224,14 +209,16 @@ def _assessment(month: dt.date, region: Region) -> dict:
     ]
     # Each rate's mean over the ranked units of the group (the whole board, not only this
     # region's part of it): a board unit's reasons are the rates where it stands apart.
-    means: dict[str, dict[str, float]] = {}
-    for group in {r["peer_group"] for r in rows}:
-        ranked = run.scores.filter(peer_group=group, ranked=True)
-        means[group] = {}
+    means: dict[str, dict[str, float]] = {group: {} for group in {r["peer_group"] for r in rows}}
+    averages = (
+        run.scores.filter(ranked=True, peer_group__in=list(means))
+        .values("peer_group")
+        .annotate(**{rate: Avg(rate) for rate in RATES})  # NULL rates (no denominator) left out
+    )
+    for row in averages:
         for rate in RATES:
-            values = [float(v) for v in ranked.values_list(rate, flat=True) if v is not None]
-            if values:
-                means[group][rate] = round(sum(values) / len(values), 4)
+            if row[rate] is not None:
+                means[row["peer_group"]][rate] = round(float(row[rate]), 4)
 
     def reasons(row, below: bool) -> list[dict]:
         out = []
@@ -261,7 +248,7 @@ def _assessment(month: dt.date, region: Region) -> dict:
 
 
 def _whistles(month: dt.date, region: Region) -> dict:
-    start, end = month_bounds(month)
+    start, end = calendar.month_bounds(month)
     whistles = Whistle.objects.filter(
         blown_at__gte=start,
         blown_at__lt=end,

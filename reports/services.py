@@ -119,7 +119,7 @@ def generate_monthly_reports(*, today: dt.date | None = None) -> list[MonthlyRep
     today = today or timezone.localdate()
     if today != first_working_day(today):
         return []
-    month = selectors.previous_month(today)
+    month = calendar.previous_month(today)
     made = []
     for region in Region.objects.filter(level__in=selectors.REPORT_LEVELS).order_by("path"):
         if not MonthlyReport.objects.filter(month=month, region=region).exists():
@@ -129,7 +129,7 @@ def generate_monthly_reports(*, today: dt.date | None = None) -> list[MonthlyRep
 
 def seed_reports(stdout=None) -> int:
     """Last month's report of the demo city and of 东城区, and the leader subscribed."""
-    month = selectors.previous_month(timezone.localdate())
+    month = calendar.previous_month(timezone.localdate())
     made = 0
     for code in ("110000", "110101"):
         region = Region.objects.filter(code=code).first()

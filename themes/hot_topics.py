@@ -33,6 +33,7 @@ from assessment.services import month_bounds, parse_month
 from cases.models import Case, Channel
 from cases.selectors import PRIVATE_OUTCOMES, public_title_of
 from civic import text as civic_text
+from civic.calendar import previous_month
 from civic.errors import DomainValidationError
 from civic.models import Category, Region
 
@@ -147,10 +148,6 @@ def parse_month_bounded(value) -> dt.date:
         msg = _("Give a month between 1990 and 2100.")
         raise DomainValidationError(msg, extra={"fields": {"month": [msg]}})
     return month
-
-
-def previous_month(month: dt.date) -> dt.date:
-    return (month - dt.timedelta(days=1)).replace(day=1)
 
 
 def _cases(month: dt.date, region: Region | None, limit: int):

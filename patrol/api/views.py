@@ -1,7 +1,5 @@
 """Patrol API: a grid worker's report and check-in; the patrol statistics."""
 
-import datetime as dt
-
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -85,10 +83,9 @@ class PatrolStatsApi(APIView):
     def get(self, request):
         raw = request.query_params.get("month")
         if raw:
-            try:
-                month = dt.datetime.strptime(raw, "%Y-%m").date()
-            except ValueError:
-                raise serializers.ValidationError({"month": [_("Use the form YYYY-MM.")]}) from None
+            month = selectors.month_from(raw)
+            if month is None:
+                raise serializers.ValidationError({"month": [_("Use the form YYYY-MM.")]})
         else:
             month = timezone.localdate().replace(day=1)
         stats = selectors.patrol_stats(user=request.user, month=month)

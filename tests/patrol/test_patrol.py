@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, Channel, Status
+from civic import calendar
 from civic.errors import DomainValidationError
 from civic.models import Membership, Region
 from patrol import selectors, services
@@ -149,7 +150,10 @@ def test_statistics_compare_patrol_with_residents_per_street_and_count_coverage_
     assert (stats.patrol_total, stats.residents_total) == (2, 3)
     (row,) = [g for g in stats.grids if g.grid == grid]
     assert (row.workers, row.reports, row.check_ins) == (1, 2, 1)
-    assert row.reports_per_week >= 2 * 7 / 31  # at most a month of weeks
+    start, _end = calendar.month_bounds(timezone.localdate())
+    weeks = max((timezone.now() - start).total_seconds() / (7 * 86400), 1 / 7)
+    assert row.reports_per_week == round(2 / weeks, 1)
+    assert row.check_ins_per_week == round(1 / weeks, 1)
 
 
 def test_statistics_are_scoped_to_the_officials_street(world, worker, grid):
@@ -215,5 +219,10 @@ def test_api_report_check_in_and_stats(world, worker, grid):
     )
     stats = _client(world.dispatcher).get("/api/v1/patrol/stats/").json()
     assert stats["patrol_total"] == 1
-    assert _client(world.dispatcher).get("/api/v1/patrol/stats/?month=2026-13").status_code == 400
+    for month in ("2026-13", "0001-01", "9999-12"):
+        assert (
+            _client(world.dispatcher).get(f"/api/v1/patrol/stats/?month={month}").status_code == 400
+        )
+    for month in ("0001-01", "9999-12"):  # the page falls back to this month
+        assert _client(world.dispatcher).get(f"/patrol/stats/?month={month}").status_code == 200
     assert _client(worker).get("/api/v1/patrol/stats/").status_code == 403
