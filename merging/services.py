@@ -373,11 +373,12 @@ def follow_main(*, event: CaseEvent) -> int:
         return 0
     main = Case.objects.select_related("lead_unit", "policy").get(pk=main.pk)
     actor = event.actor
+    main_reply = _reply_of(main, event) if event.action == "reply" else None
     for follower in followers:
         from_status = follower.status
         data = {FOLLOWS_KEY: main.number, "main": main.number, "main_action": event.action}
         if event.action == "reply":
-            _follow_reply(follower, main, event, data)
+            _follow_reply(follower, main, main_reply, event, data)
         elif event.action in ("close", "close_without_dispatch"):
             if (
                 follower.status == Status.REPLIED
@@ -399,10 +400,15 @@ def follow_main(*, event: CaseEvent) -> int:
     return len(followers)
 
 
-def _follow_reply(follower: Case, main: Case, event: CaseEvent, data: dict) -> None:
+def _reply_of(main: Case, event: CaseEvent) -> Reply:
+    """The main case's reply the event sent (read once for all its followers)."""
     main_reply = Reply.objects.filter(pk=(event.data or {}).get("reply")).first()
-    if main_reply is None:
-        main_reply = main.replies.order_by("-created_at", "-id").first()
+    return main_reply or main.replies.order_by("-created_at", "-id").first()
+
+
+def _follow_reply(
+    follower: Case, main: Case, main_reply: Reply, event: CaseEvent, data: dict
+) -> None:
     from_status = follower.status
     _take_main_state(follower, main, event.actor)
     reply = Reply.objects.create(

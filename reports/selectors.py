@@ -267,8 +267,9 @@ def _themes(month: dt.date, region: Region) -> list[dict]:
         Q(region__isnull=True) | Q(region__path__startswith=region.path)
     )
     out = []
-    for theme in themes.order_by("title"):
-        progress = theme_selectors.theme_progress(theme)
+    # Progress annotated in one query (themes_with_progress), not two aggregates a theme.
+    for theme in sorted(theme_selectors.themes_with_progress(themes), key=lambda t: t.title):
+        progress = theme_selectors.progress_of(theme)
         out.append(
             {
                 "title": theme.title,

@@ -201,3 +201,18 @@ def test_api_lists_reads_and_makes_reports_within_scope(world):
     assert bad.status_code == 400 and {"month", "region"} <= set(bad.json()["extra"]["fields"])
     assert _client(world.resident).get("/api/v1/reports/").status_code == 403
     assert _client(world.street_official).get(f"/api/v1/reports/{body['id']}/").status_code == 404
+
+
+def test_the_months_themes_show_their_progress(world):
+    from themes import services as themes
+
+    themes.theme_create(
+        actor=world.dispatcher, title="道路塌陷专项治理", month="2026-03",
+        lead_unit=world.department, milestones=[("摸排", dt.date(2026, 3, 20)), ("修复", dt.date(2026, 3, 30))],
+    )  # fmt: skip
+    themes.theme_create(actor=world.dispatcher, title="另一个月", month="2026-04",
+                        lead_unit=world.department)  # fmt: skip
+    report = services.report_generate(month=MONTH, region=world.city, actor=world.dispatcher)
+    (theme,) = report.figures["themes"]
+    assert theme["title"] == "道路塌陷专项治理" and theme["percent"] == 0
+    assert (theme["cases_total"], theme["cases_closed"]) == (0, 0)
