@@ -1,16 +1,22 @@
 """Reads for the boards: published runs, boards per peer group, trends, anonymised drill-down."""
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
+from django.core.cache import cache
+from django.core.paginator import Page
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from cases.models import Assignment
 from cases.rules import VISIBLE_ASSIGNMENT_STATES
 from cases.selectors import cases_public
 from civic import roles
 from civic.models import Unit
+from civic.pagination import windowed_page
 from civic.roles import HANDLING_ROLES, Role
 
 from .models import AssessmentRun, UnitScore
@@ -90,6 +96,28 @@ def boards(run: AssessmentRun) -> list[GroupBoard]:
     return sorted(groups.values(), key=lambda g: order.index(g.peer_group))
 
 
+# The rendered boards of a run (assessment.views) are cached: a run's scores are written once
+# by assessment_compute, and a board of 140 units took 150–400 ms to render on every visit.
+# The key carries a generation that every edit which could change the rendering bumps (a unit's
+# name, a policy, a score or run edited in the admin: assessment.receivers), so an edit shows at
+# once; the timeout only bounds what a lost bump could leave.
+RENDERED_BOARDS_SECONDS = 3600
+_GENERATION_KEY = "assessment:boards:generation"
+
+
+def rendered_boards_key(run: AssessmentRun, language: str) -> str:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        # A new generation rather than 0: fragments cached under an evicted one stay unused.
+        cache.add(_GENERATION_KEY, time.time_ns(), None)
+        generation = cache.get(_GENERATION_KEY, 0)
+    return f"assessment:boards:{run.pk}:{generation}:{language}"
+
+
+def forget_rendered_boards() -> None:
+    cache.set(_GENERATION_KEY, time.time_ns(), None)
+
+
 def unit_trend(unit: Unit, until=None, months: int = 12) -> list[UnitScore | None]:
     """The unit's score in the latest published revision of each of the last `months` months."""
     last = latest_published_run() if until is None else None
@@ -163,12 +191,13 @@ def _case_links(viewer, case_ids: list[int]) -> tuple[bool, set[int]]:
     return False, set(own)
 
 
-def unit_cases(unit: Unit, month, viewer=None) -> list[dict]:
-    """Anonymised cases of the unit in the month: number, category, status, dates only, and
-    the link the viewer may follow (`url`: a staff page they may open, else the public page).
+def _unit_cases_qs(unit: Unit, month):
+    """The unit's lead cases dispatched in the month that the public may see, oldest first.
 
-    The boards are public: only cases the public may see are listed (`cases_public`); the
-    scores still count every case."""
+    Reads the unit's lead assignments of the month, then each case by its key. At 1M cases the
+    first step wants an index of the cases app (issue 27, not a migration of this app):
+    cases_assignment (unit_id, dispatched_at) INCLUDE (case_id) WHERE role = 'lead' AND state
+    IN ('active', 'done'); without it PostgreSQL reads every assignment the unit ever had."""
     start, end = month_bounds(parse_month(month))
     ids = Assignment.objects.filter(
         unit=unit,
@@ -176,21 +205,41 @@ def unit_cases(unit: Unit, month, viewer=None) -> list[dict]:
         dispatched_at__gte=start,
         dispatched_at__lt=end,
     ).filter(Q(state=Assignment.State.ACTIVE) | Q(state=Assignment.State.DONE))
-    cases = (
+    return (
         cases_public()
         .filter(pk__in=ids.values("case_id"))
         .select_related("category")
+        .only(*CASE_ROW_FIELDS)
         .order_by("dispatched_at", "number")
     )
-    cases = list(cases)
+
+
+# What a row of the list shows: the case's wide columns (description, address …) stay unread.
+CASE_ROW_FIELDS = (
+    "number",
+    "status",
+    "received_at",
+    "dispatched_at",
+    "contacted_at",
+    "closed_at",
+    "assessable",
+    "category__name",
+)
+
+
+def _case_rows(cases: list, viewer) -> list[dict]:
     centre, own = _case_links(viewer, [c.pk for c in cases])
+    name = "cases:centre_case" if centre else None
+    # One reverse() per kind of link, not per row (a busy unit's month is thousands of rows):
+    # the number is quoted as reverse() quotes a path argument.
+    prefixes = {
+        n: reverse(n, kwargs={"number": "0"})[: -len("0/")]
+        for n in ("cases:centre_case", "cases:unit_case", "cases_public:detail")
+    }
 
     def url(c) -> str:
-        if centre:
-            return reverse("cases:centre_case", kwargs={"number": c.number})
-        if c.pk in own:
-            return reverse("cases:unit_case", kwargs={"number": c.number})
-        return reverse("cases_public:detail", kwargs={"number": c.number})
+        kind = name or ("cases:unit_case" if c.pk in own else "cases_public:detail")
+        return f"{prefixes[kind]}{quote(c.number, safe=RFC3986_SUBDELIMS + '/~:@')}/"
 
     return [
         {
@@ -206,3 +255,27 @@ def unit_cases(unit: Unit, month, viewer=None) -> list[dict]:
         }
         for c in cases
     ]
+
+
+def unit_cases(unit: Unit, month, viewer=None) -> list[dict]:
+    """Anonymised cases of the unit in the month: number, category, status, dates only, and
+    the link the viewer may follow (`url`: a staff page they may open, else the public page).
+    Every case of the month: the exports; the page shows them a page at a time
+    (`unit_cases_page`).
+
+    The boards are public: only cases the public may see are listed (`cases_public`); the
+    scores still count every case."""
+    return _case_rows(list(_unit_cases_qs(unit, month)), viewer)
+
+
+UNIT_CASES_PER_PAGE = 50
+
+
+def unit_cases_page(
+    unit: Unit, month, *, viewer=None, page=1, per_page: int | None = None
+) -> tuple[Page, list[dict]]:
+    """Page `page` of `unit_cases`, its total from the same query (`windowed_page`): a busy
+    unit's month is over a thousand cases, which took 1.5 s to render on one page."""
+    per_page = per_page or UNIT_CASES_PER_PAGE
+    found = windowed_page(_unit_cases_qs(unit, month), page, per_page)
+    return found, _case_rows(list(found.object_list), viewer)

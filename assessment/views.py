@@ -1,8 +1,12 @@
 """Public red and black boards (no login), a unit's trend and cases, exports; staff review page."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
@@ -30,17 +34,32 @@ def _show_whistles(run) -> bool:
     return run is not None and run.scores.filter(whistle_total__isnull=False).exists()
 
 
+def _groups_html(run) -> str:
+    """The peer groups' boards of `run`, rendered once and served from the cache (see
+    selectors.rendered_boards_key): the same for every viewer, so rendered without the request."""
+    key = selectors.rendered_boards_key(run, get_language())
+    html = cache.get(key)
+    if html is None:
+        context = {
+            "run": run,
+            "groups": selectors.boards(run),
+            "show_whistles": _show_whistles(run),
+        }
+        html = render_to_string("assessment/_groups.html", context)
+        cache.set(key, html, selectors.RENDERED_BOARDS_SECONDS)
+    return mark_safe(html)  # rendered by the template engine, which escaped every value
+
+
 def boards(request):
     run = _run_for(request)
     context = {
         "run": run,
         "months": selectors.published_months(),
-        "groups": selectors.boards(run) if run else [],
+        "groups_html": _groups_html(run) if run else "",
         "newer_draft": selectors.newer_draft(run)
         if run and selectors.can_manage(request.user)
         else None,
         "can_manage": selectors.can_manage(request.user),
-        "show_whistles": _show_whistles(run),
         "requested_month": request.GET.get("month") if run is None else None,
     }
     return render(request, "assessment/boards.html", context)
@@ -65,6 +84,12 @@ def unit_detail(request, pk):
     run = _run_for(request)
     score = run.scores.filter(unit=unit).first() if run else None
     trend = selectors.unit_trend(unit, run.month if run else None)
+    page, cases = None, []
+    if run:
+        # A page of the month's cases; the CSV/Excel export has them all.
+        page, cases = selectors.unit_cases_page(
+            unit, run.month, viewer=request.user, page=request.GET.get("page")
+        )
     context = {
         "unit": unit,
         "run": run,
@@ -73,7 +98,8 @@ def unit_detail(request, pk):
         # place on its axis so a gap stays visible.
         "trend_rows": [(month, s) for month, s in trend if s is not None],
         "chart": selectors.trend_svg(trend),
-        "cases": selectors.unit_cases(unit, run.month, viewer=request.user) if run else [],
+        "cases": cases,
+        "page": page,
         "months": selectors.published_months(),
     }
     return render(request, "assessment/unit.html", context)
@@ -129,12 +155,7 @@ def run_detail(request, pk):
     if not selectors.can_manage(request.user):
         raise Http404
     run = get_object_or_404(AssessmentRun, pk=pk)
-    context = {
-        "run": run,
-        "groups": selectors.boards(run),
-        "show_whistles": _show_whistles(run),
-        "can_manage": True,
-    }
+    context = {"run": run, "groups_html": _groups_html(run), "can_manage": True}
     return render(request, "assessment/run_detail.html", context)
 
 

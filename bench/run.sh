@@ -27,6 +27,7 @@ step 900 bench.generate --cases "$CASES"
 step 300 bench.latency --requests 2000
 step 300 bench.hot_topics_bench
 step 600 bench.public_bench --requests 200
+step 900 bench.surfaces_bench --requests 100
 step 600 bench.sweep_bench --cases "$CASES"
 # Caller history and the dashboard read the generated history (before assessment's flush).
 step 300 bench.callers_bench --lookups 3000

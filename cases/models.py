@@ -368,6 +368,22 @@ class Case(models.Model):
                 name="case_replied_revisit_due_idx",
                 condition=Q(status="replied"),
             ),
+            # The dispatchers' overdue queue: open cases flagged overdue (few; the past-due
+            # ones follow case_open_handle_due_idx). selectors.queue_overdue_count.
+            models.Index(
+                fields=["handle_due_at"],
+                name="case_open_overdue_idx",
+                condition=Q(is_overdue=True, status__in=["dispatched", "signed", "in_progress"]),
+            ),
+            # Open311's requests of a service (service_code), newest first, in the 90-day window.
+            models.Index(fields=["category", "received_at"], name="case_category_received_idx"),
+            # An area's cases by time: patrol statistics per community and month, the map's
+            # newest cases of the communities in view (channel read from the index).
+            models.Index(
+                fields=["region", "received_at"],
+                name="case_region_received_idx",
+                include=["channel"],
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["number"], name="case_number_unique"),
@@ -473,6 +489,13 @@ class Assignment(models.Model):
                 models.F("case").desc(),
                 name="assignment_unit_newest_idx",
                 condition=Q(state__in=["active", "done"]),
+            ),
+            # A unit's cases led in a month (its page on the boards), by dispatch time.
+            models.Index(
+                fields=["unit", "dispatched_at"],
+                include=["case"],
+                name="assignment_unit_led_idx",
+                condition=Q(role="lead", state__in=["active", "done"]),
             ),
         ]
         constraints = [

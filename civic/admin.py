@@ -55,6 +55,9 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "level", "parent"]
+    # `parent` is nullable, so the admin's automatic select_related() would not follow it: one
+    # query per row without this.
+    list_select_related = ["parent"]
     list_filter = ["level"]
     search_fields = ["name", "code", "name_en"]
     autocomplete_fields = ["parent"]
@@ -81,6 +84,8 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "kind", "peer_group", "jurisdiction", "parent", "active"]
+    # Both are nullable (see RegionAdmin): selected with the rows, not one query per row.
+    list_select_related = ["jurisdiction", "parent"]
     list_filter = ["kind", "peer_group", "utility", "active"]
     search_fields = ["name", "code", "name_en"]
     autocomplete_fields = ["jurisdiction", "parent", "responsible_categories"]

@@ -24,13 +24,26 @@ DATA_DIR = Path(settings.BASE_DIR) / "data"
 SEED_STEPS: list[tuple[str, Callable]] = []
 
 
-def register_seed_step(name: str, fn: Callable, *, before: str | None = None) -> None:
+# Steps that must see every other step's data (registered with `last=True`): kept at the end.
+_LAST_STEPS: set[str] = set()
+
+
+def register_seed_step(
+    name: str, fn: Callable, *, before: str | None = None, last: bool = False
+) -> None:
     """Apps add their demo data here (in AppConfig.ready); steps run in registration order,
-    or just before the step named `before` when that one is registered already."""
+    or just before the step named `before` when that one is registered already. `last`: after
+    every step not so marked, whenever those register (roll-ups of the demo's cases)."""
     if any(existing == name for existing, _fn in SEED_STEPS):
         return
     names = [existing for existing, _fn in SEED_STEPS]
-    at = names.index(before) if before in names else len(SEED_STEPS)
+    if last:
+        _LAST_STEPS.add(name)
+        at = len(SEED_STEPS)
+    elif before in names:
+        at = names.index(before)
+    else:
+        at = next((i for i, n in enumerate(names) if n in _LAST_STEPS), len(SEED_STEPS))
     SEED_STEPS.insert(at, (name, fn))
 
 

@@ -34,13 +34,21 @@ class CappedCountPaginator(Paginator):
     pager says "more than cap" (`capped`) and offers the pages up to it: nobody reads page
     400 of a newest-first list; filters narrow it instead."""
 
-    def __init__(self, object_list, per_page, *, cap: int, **kwargs):
+    def __init__(self, object_list, per_page, *, cap: int, count_list=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
+        # The same rows, written for counting (a search's best plan for a count differs from
+        # the page's: cases.selectors.title_word).
+        self.count_list = object_list if count_list is None else count_list
 
     @cached_property
     def _counted(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        rows = self.count_list
+        if isinstance(rows, QuerySet):
+            # Unordered: the count may stop at the cap wherever the rows are, instead of
+            # sorting every match first (a common word's 96,000 titles: 1.5 s).
+            rows = rows.order_by()
+        return rows[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:

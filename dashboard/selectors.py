@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessment.models import AssessmentPolicy
 from assessment.services import month_bounds, policy_for, score_of
 from cases.models import Channel
 from civic import clock, roles
@@ -163,7 +164,20 @@ def _pct(value) -> float | None:
     return None if value is None else round(float(value) * 100, 1)
 
 
-def _rates(counts: dict, month: dt.date) -> dict:
+def _policies_for(months: list[dt.date]) -> dict:
+    """assessment.services.policy_for of each month, from one query (the trend asked it twelve
+    times per page): the newest policy in effect on each month."""
+    policies = list(
+        AssessmentPolicy.objects.filter(effective_from__lte=max(months)).order_by("-effective_from")
+    )
+    out = {}
+    for m in months:
+        found = next((p for p in policies if p.effective_from <= m), None)
+        out[m] = found if found is not None else policy_for(m)  # policy_for makes the default
+    return out
+
+
+def _rates(counts: dict, month: dt.date, policy=None) -> dict:
     """The 三率 of assessment.services.score_of over region-level counts."""
     c = {
         "cases": counts.get("dispatched") or 0,
@@ -173,7 +187,7 @@ def _rates(counts: dict, month: dt.date) -> dict:
         "satisfied": counts.get("satisfied") or 0,
         "basically": counts.get("basically") or 0,
     }
-    scored = score_of(c, policy_for(month))
+    scored = score_of(c, policy if policy is not None else policy_for(month))
     return {
         "response": _pct(scored["response_rate"]),
         "resolution": _pct(scored["resolution_rate"]),
@@ -242,6 +256,7 @@ def dashboard_figures(scope: Scope, *, at: dt.datetime | None = None) -> dict:
         .order_by()
     }
     trend = []
+    policies = _policies_for([_add_months(first, i) for i in range(12)])
     for i in range(12):
         m = _add_months(first, i)
         counts = monthly.get(m, {})
@@ -250,7 +265,7 @@ def dashboard_figures(scope: Scope, *, at: dt.datetime | None = None) -> dict:
                 "month": f"{m:%Y-%m}",
                 "received": counts.get("received") or 0,
                 "closed": counts.get("closed") or 0,
-                **_rates(counts, m),
+                **_rates(counts, m, policies[m]),
             }
         )
     rates = {"this_month": trend[-1], "last_month": trend[-2]}

@@ -22,7 +22,7 @@ from civic import text as T
 from civic.models import Category, Region
 
 from . import rules
-from .models import Article, ArticleStatus, ArticleUse, ArticleVersion
+from .models import Article, ArticleStatus, ArticleUse, ArticleVersion, OnSpotMonth
 
 Status = ArticleStatus
 
@@ -268,9 +268,25 @@ def use_counts() -> QuerySet:
     )
 
 
-def on_spot_rates(months: int = 12) -> list[dict]:
-    """Per month: hotline cases received, those answered on the spot, and the share (直接答复率)."""
-    since = (today().replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+def stats_window_start(months: int = 12, on: dt.date | None = None) -> dt.date:
+    """The first day of the oldest month the statistics page shows."""
+    on = on or today()
+    return (on.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+
+
+def month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The first days of the months from `first`'s to `last`'s, oldest first."""
+    out, month = [], first.replace(day=1)
+    while month <= last:
+        out.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def on_spot_counts(since: dt.date) -> dict[dt.date, tuple[int, int]]:
+    """Hotline cases received per month since `since` (a first day, local time), and those
+    answered on the spot: {first day: (hotline, on_spot)}, months without hotline cases left
+    out. One grouped query over those months' cases: for a task, or a few missing months."""
     rows = (
         Case.objects.filter(channel=Channel.HOTLINE, received_at__date__gte=since)
         .annotate(month=TruncMonth("received_at"))
@@ -279,17 +295,40 @@ def on_spot_rates(months: int = 12) -> list[dict]:
             total=Count("id"),
             on_spot=Count("id", filter=Q(outcome=Outcome.ANSWERED_ON_SPOT)),
         )
-        .order_by("-month")
     )
-    return [
-        {
-            "month": r["month"].strftime("%Y-%m"),
-            "total": r["total"],
-            "on_spot": r["on_spot"],
-            "rate": (r["on_spot"] / r["total"]) if r["total"] else 0.0,
-        }
-        for r in rows
-    ]
+    return {r["month"].date(): (r["total"], r["on_spot"]) for r in rows}
+
+
+def on_spot_rates(months: int = 12) -> list[dict]:
+    """Per month, newest first: hotline cases received, those answered on the spot, and the
+    share (直接答复率); `counted_at` says when a month was counted (None: just now).
+
+    Months come from OnSpotMonth (kept by knowledge.tasks.count_on_spot, one small read); a
+    month it holds no row for yet (a new install, a new month before the task ran) is counted
+    here, from that month on only."""
+    first = stats_window_start(months)
+    stored = {row.month: row for row in OnSpotMonth.objects.filter(month__gte=first)}
+    missing = [m for m in month_starts(first, today()) if m not in stored]
+    live = on_spot_counts(missing[0]) if missing else {}
+    out = []
+    for month in sorted({*stored, *missing}, reverse=True):
+        if month in stored:
+            row = stored[month]
+            total, on_spot, counted_at = row.hotline, row.on_spot, row.counted_at
+        else:
+            (total, on_spot), counted_at = live.get(month, (0, 0)), None
+        if not total:
+            continue
+        out.append(
+            {
+                "month": month.strftime("%Y-%m"),
+                "total": total,
+                "on_spot": on_spot,
+                "rate": on_spot / total,
+                "counted_at": counted_at,
+            }
+        )
+    return out
 
 
 def top_used(limit: int = 20) -> list[Article]:

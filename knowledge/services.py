@@ -22,11 +22,22 @@ from civic.errors import ConflictError, DomainValidationError, PermissionDeniedE
 from civic.models import Category, Region, Unit, User
 from civic.notify.services import notify_users, unit_members
 
-from . import rules
-from .models import CONTENT_FIELDS, Article, ArticleStatus, ArticleUse, ArticleVersion
+from . import rules, selectors
+from .models import (
+    CONTENT_FIELDS,
+    Article,
+    ArticleStatus,
+    ArticleUse,
+    ArticleVersion,
+    OnSpotMonth,
+)
 
 Status = ArticleStatus
 Action = ArticleVersion.Action
+
+# Months the on-the-spot count task recounts each run (this one and the last, which still
+# changes for a while: late imports, cases reopened); older months are counted once.
+ON_SPOT_RECOUNT_MONTHS = 2
 
 # Days before review_by on which the owners get their first reminder.
 REVIEW_NOTICE_DAYS = 14
@@ -399,3 +410,27 @@ def articles_retire_expired(*, today: dt.date | None = None) -> int:
             )
             retired += 1
     return retired
+
+
+def on_spot_months_count(*, recount: int = ON_SPOT_RECOUNT_MONTHS, months: int = 12) -> int:
+    """Count hotline cases and those answered on the spot into OnSpotMonth (the statistics
+    page reads them): the last `recount` months again, and every month of the page's window
+    (`months`) not counted yet. Idempotent: one upsert per month. Returns the months written."""
+    this_month = selectors.today().replace(day=1)
+    first = selectors.stats_window_start(months)
+    window = selectors.month_starts(first, this_month)
+    counted = set(OnSpotMonth.objects.filter(month__gte=first).values_list("month", flat=True))
+    recount_from = selectors.stats_window_start(recount)
+    wanted = [m for m in window if m >= recount_from or m not in counted]
+    if not wanted:
+        return 0
+    counts = selectors.on_spot_counts(wanted[0])
+    now = clock.now()
+    with transaction.atomic():
+        for month in wanted:
+            hotline, on_spot = counts.get(month, (0, 0))
+            OnSpotMonth.objects.update_or_create(
+                month=month,
+                defaults={"hotline": hotline, "on_spot": on_spot, "counted_at": now},
+            )
+    return len(wanted)

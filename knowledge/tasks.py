@@ -1,4 +1,5 @@
-"""Daily knowledge-base chores (beat: `knowledge-daily`). Idempotent: notifications carry
+"""Knowledge-base chores: daily review reminders and retirement, and the statistics page's
+monthly on-the-spot counts (every ten minutes). Idempotent: notifications carry
 dedupe keys and retiring checks the status under a row lock."""
 
 from celery import shared_task
@@ -16,3 +17,10 @@ def remind_reviews() -> int:
 def retire_expired() -> int:
     """Retire articles whose effective period ended (they already left search that day)."""
     return services.articles_retire_expired()
+
+
+@shared_task(name="knowledge.tasks.count_on_spot")
+def count_on_spot() -> int:
+    """Recount this month's and last month's hotline cases answered on the spot (and any month
+    of the statistics page not counted yet) into the table the page reads."""
+    return services.on_spot_months_count()

@@ -239,10 +239,16 @@ def review_queue(request):
 @login_required
 def stats(request):
     _require(request, roles.is_centre_staff(request.user) or roles.is_viewer(request.user))
+    months = selectors.on_spot_rates()
     return render(
         request,
         "knowledge/stats.html",
-        {"months": selectors.on_spot_rates(), "top": selectors.top_used()},
+        {
+            "months": months,
+            # When the newest month (the one still changing) was counted; None: just now.
+            "counted_at": months[0]["counted_at"] if months else None,
+            "top": selectors.top_used(),
+        },
     )
 
 

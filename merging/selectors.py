@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import reduce
 from operator import or_
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +42,12 @@ GROUP_TEXT_SIMILARITY = 0.2
 QUEUE_BUCKETS = 60
 QUEUE_BUCKET_SIZE = 40
 QUEUE_MAX_GROUPS = 100
+# The queue page reads the groups found last (merging.tasks.find_duplicate_groups, every few
+# minutes), kept as case ids: finding them reads and compares thousands of cases (seconds at a
+# million cases), far too slow for each view. Kept longer than the task's interval, so a late
+# run still leaves something to show.
+QUEUE_CACHE_KEY = "merging:duplicate-groups:v1"
+QUEUE_CACHE_SECONDS = 3600
 
 WEIGHTS = {"text": 0.45, "category": 0.2, "place": 0.25, "time": 0.1}
 STATUS_PROGRESS = {
@@ -242,17 +249,61 @@ def duplicate_groups(*, now: dt.datetime | None = None) -> list[DuplicateGroup]:
             if members:
                 groups.append(DuplicateGroup(main=main, cases=members))
             left = [c for c in rest if c not in members]
-    if groups:
-        counts = dict(
-            Case.objects.filter(merged_into__in=[g.main.pk for g in groups])
-            .values_list("merged_into")
-            .annotate(n=Count("id"))
-            .values_list("merged_into", "n")
-        )
-        for group in groups:
-            group.already_merged = counts.get(group.main.pk, 0)
+    _count_already_merged(groups)
     groups.sort(key=lambda g: (-g.size, g.main.received_at))
     return groups[:QUEUE_MAX_GROUPS]
+
+
+def _count_already_merged(groups: list[DuplicateGroup]) -> None:
+    if not groups:
+        return
+    counts = dict(
+        Case.objects.filter(merged_into__in=[g.main.pk for g in groups])
+        .values_list("merged_into")
+        .annotate(n=Count("id"))
+        .values_list("merged_into", "n")
+    )
+    for group in groups:
+        group.already_merged = counts.get(group.main.pk, 0)
+
+
+def duplicate_groups_warm(*, now: dt.datetime | None = None) -> dict:
+    """Find the duplicate groups now and keep their case ids for the queue page (the cache:
+    derived data, rebuilt by the next run if lost). Idempotent. Returns what it stored:
+    {"found_at": datetime, "groups": [(main id, [member ids])]}."""
+    now = now or timezone.now()
+    stored = {
+        "found_at": now,
+        "groups": [(g.main.pk, [c.pk for c in g.cases]) for g in duplicate_groups(now=now)],
+    }
+    cache.set(QUEUE_CACHE_KEY, stored, QUEUE_CACHE_SECONDS)
+    return stored
+
+
+def queue_groups() -> tuple[list[DuplicateGroup], dt.datetime]:
+    """The queue page's groups and when they were found: the ids the task stored (found here
+    when there are none yet), re-read in one query of at most a few hundred cases by id, so a
+    case merged, replied or closed since leaves its group at once, and a group left without
+    duplicates leaves the queue. Cases filed since the last run join at the next one."""
+    stored = cache.get(QUEUE_CACHE_KEY) or duplicate_groups_warm()
+    ids = {pk for main, members in stored["groups"] for pk in (main, *members)}
+    cases = (
+        mergeable_cases()
+        .filter(pk__in=ids)
+        .annotate(leads_group=Exists(Case.objects.filter(merged_into=OuterRef("pk"))))
+        .select_related("category", "region", "lead_unit")
+        .in_bulk()
+        if ids
+        else {}
+    )
+    groups = []
+    for main_id, member_ids in stored["groups"]:
+        members = [cases[pk] for pk in member_ids if pk in cases]
+        if main_id in cases and members:
+            groups.append(DuplicateGroup(main=cases[main_id], cases=members))
+    _count_already_merged(groups)
+    groups.sort(key=lambda g: (-g.size, g.main.received_at))
+    return groups, stored["found_at"]
 
 
 def cases_by_numbers(numbers, *, field: str = "cases") -> list[Case]:

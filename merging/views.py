@@ -97,11 +97,11 @@ def _render_confirm(request, case, *, kind, cases, note, errors=(), status=200):
 @require_GET
 def queue(request):
     _require_dispatcher(request)
-    groups = selectors.duplicate_groups()
+    groups, found_at = selectors.queue_groups()
     return render(
         request,
         "merging/queue.html",
-        {"groups": groups, "window_days": selectors.WINDOW_DAYS},
+        {"groups": groups, "found_at": found_at, "window_days": selectors.WINDOW_DAYS},
     )
 
 

@@ -22,10 +22,17 @@ class _GridForm(forms.Form):
 
     def __init__(self, *args, grids=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grid"].queryset = grids if grids is not None else Region.objects.none()
+        field = self.fields["grid"]
+        field.queryset = grids if grids is not None else Region.objects.none()
         if grids is not None and len(grids) == 1:
-            self.fields["grid"].initial = grids[0].pk
-            self.fields["grid"].empty_label = None
+            field.initial = grids[0].pk
+            field.empty_label = None
+        if grids is not None:
+            # The options from the grids the page already loaded: a ModelChoiceField would read
+            # its queryset again each time the widget looks at its choices (twice per form,
+            # two forms a page). A submitted grid is still checked against the queryset.
+            empty = [("", field.empty_label)] if field.empty_label is not None else []
+            field.choices = [*empty, *((g.pk, field.label_from_instance(g)) for g in grids)]
 
 
 class PatrolReportForm(_GridForm):

@@ -9,4 +9,10 @@ class PublicConfig(AppConfig):
     verbose_name = _("Public side")
 
     def ready(self) -> None:
-        from . import services  # noqa: F401  (followers hear of case events: case_event_recorded)
+        from civic.demo import register_seed_step
+
+        # services: followers hear of case events (case_event_recorded).
+        from . import services
+
+        # The map's counts per area, once every step's cases are in.
+        register_seed_step("public-map", services.seed_area_counts, last=True)

@@ -125,3 +125,28 @@ class PublicText(models.Model):
         db_table = "cases_publictext"  # its name from before the move
         verbose_name = _("public text")
         verbose_name_plural = _("public texts")
+
+
+class AreaCount(models.Model):
+    """How many public cases each area holds, by first-level category and open or closed: what
+    the zoomed-out map shows (`public.selectors.map_areas`). A roll-up of `cases_public()`,
+    rebuilt whole by `public.tasks.refresh_area_counts` every few minutes and after a
+    moderation, since counting a million cases per map request took seconds."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+"
+    )
+    top_category = models.ForeignKey(
+        "civic.Category", verbose_name=_("category"), on_delete=models.CASCADE, related_name="+"
+    )
+    is_open = models.BooleanField(_("open"))
+    cases = models.PositiveIntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("public cases of an area")
+        verbose_name_plural = _("public cases of areas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "top_category", "is_open"], name="areacount_once"
+            )
+        ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import defaultdict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from cases import rules
 from cases.masking import scrub_text
 from cases.models import Case, CaseEvent, Status
-from cases.selectors import case_is_public
+from cases.selectors import case_is_public, cases_public
 from cases.services import _lock, _record, _save
 from cases.signals import case_event_recorded
 from civic.errors import DomainValidationError, RateLimitedError
@@ -29,7 +30,7 @@ from civic.models import Region, User
 from civic.notify.services import notify_users
 from civic.throttling import count_in_window
 
-from .models import Follow, MeToo, PublicText
+from .models import AreaCount, Follow, MeToo, PublicText
 from .selectors import public_title
 
 
@@ -119,6 +120,8 @@ def public_text_moderate(
         text.edited_by, text.edited_at = actor, timezone.now()
         text.save()
         _save(case, [])
+        if before["hidden"] != hidden:  # the map's area counts follow at once
+            transaction.on_commit(_queue_area_counts_refresh)
         _record(
             case,
             "moderate",
@@ -131,6 +134,57 @@ def public_text_moderate(
             },
         )
     return text
+
+
+# --- the map's area counts --------------------------------------------------------------------
+
+
+def area_counts_refresh() -> int:
+    """Rebuild `AreaCount` from `cases_public()` (the public rule, nothing else): public cases
+    per area, first-level category and open/closed. Replaced whole in one transaction, so a map
+    request reads either the old counts or the new ones. Returns the rows written."""
+    from civic.models import Category
+
+    parent_of = dict(Category.objects.values_list("id", "parent_id"))
+
+    def top(category_id: int) -> int:
+        while parent_of.get(category_id):
+            category_id = parent_of[category_id]
+        return category_id
+
+    grouped = (
+        cases_public()
+        .order_by()
+        .annotate(is_open=ExpressionWrapper(~Q(status=Status.CLOSED), output_field=BooleanField()))
+        .values_list("region_id", "category_id", "is_open")
+        .annotate(n=Count("id"))
+    )
+    totals: dict[tuple[int, int, bool], int] = defaultdict(int)
+    for region_id, category_id, is_open, n in grouped:
+        totals[(region_id, top(category_id), is_open)] += n
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One rebuild at a time; readers go on reading the old rows meanwhile.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {AreaCount._meta.db_table} IN EXCLUSIVE MODE")
+        AreaCount.objects.all().delete()
+        AreaCount.objects.bulk_create(
+            AreaCount(region_id=region_id, top_category_id=top_id, is_open=is_open, cases=n)
+            for (region_id, top_id, is_open), n in totals.items()
+        )
+    return len(totals)
+
+
+def seed_area_counts(*, stdout=None) -> None:
+    rows = area_counts_refresh()
+    if stdout is not None:
+        stdout.write(f"  public map: {rows} area counts")
+
+
+def _queue_area_counts_refresh() -> None:
+    from .tasks import refresh_area_counts
+
+    refresh_area_counts.delay()
 
 
 # --- followers hear about changes ------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from civic import catalogue
 from civic.client import client_address
 from civic.errors import ApplicationError
 from civic.forms import row_id
@@ -20,6 +21,7 @@ from civic.pagination import CappedCountPaginator
 from civic.templates import former
 
 from . import selectors, services
+from .forms import MapViewForm
 
 PAGE_SIZE = 30
 # The list counts its cases up to this many, then says "more than" (a full count of a
@@ -41,7 +43,11 @@ def _filters_context(request):
 @require_GET
 def case_list(request):
     qs = selectors.public_case_filter(selectors.public_cases(), params=request.GET)
-    page = CappedCountPaginator(qs, PAGE_SIZE, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
+    counted = selectors.public_case_filter(
+        selectors.public_cases(), params=request.GET, counting=True
+    )
+    paginator = CappedCountPaginator(qs, PAGE_SIZE, cap=LIST_COUNT_CAP, count_list=counted)
+    page = paginator.get_page(request.GET.get("page"))
     rows = selectors.public_views(page.object_list)
     return render(
         request,
@@ -52,42 +58,40 @@ def case_list(request):
 
 @require_GET
 def case_map(request):
+    # The list an area's bubble links to keeps the map's filters, but not its place.
+    list_query = request.GET.copy()
+    for name in ("region", "bbox", "zoom", "page"):
+        list_query.pop(name, None)
     return render(
         request,
         former("public/case_map.html", "cases/public_map.html"),
-        {**_filters_context(request)},
+        {
+            **_filters_context(request),
+            "list_query": list_query.urlencode(),
+            "live_limit": selectors.MAP_LIVE_LIMIT,
+            "points_limit": selectors.MAP_POINTS_LIMIT,
+            "zoom_levels": ",".join(str(below) for below, _level in selectors.MAP_AREA_LEVELS),
+        },
     )
 
 
 @require_GET
 def case_points(request):
-    """GeoJSON of coarse points (community centre or ~100 m grid) for the map."""
-    qs = selectors.public_case_filter(selectors.public_cases(), params=request.GET)[:2000]
-    features = []
-    for view in selectors.public_views(qs):
-        if view["lat"] is None:
-            continue
-        features.append(
+    """GeoJSON for the map's view (`bbox`, `zoom`, and the list's filters): counts per area
+    zoomed out, the newest cases in view zoomed in (public.selectors.map_view)."""
+    form = MapViewForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse(
             {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [view["lng"], view["lat"]]},
-                "properties": {
-                    k: view[k]
-                    for k in (
-                        "number",
-                        "title",
-                        "category",
-                        "area",
-                        "status",
-                        "status_label",
-                        "unit",
-                        "days_open",
-                        "me_too",
-                    )
-                },
-            }
+                "message": _("Invalid map request."),
+                "extra": {"fields": {name: list(errs) for name, errs in form.errors.items()}},
+            },
+            status=400,
         )
-    return JsonResponse({"type": "FeatureCollection", "features": features})
+    data = selectors.map_view(
+        request.GET, bbox=form.cleaned_data["bbox"], zoom=form.cleaned_data["zoom"]
+    )
+    return JsonResponse(data)
 
 
 @require_GET
@@ -195,7 +199,10 @@ class AreaFeed(Feed):
         return gettext_lazy("Anonymised cases reported to the city hotline.")
 
     def items(self, region):
-        return selectors.public_cases().filter(region__path__startswith=region.path)[:50]
+        newest = selectors.public_case_filter(
+            selectors.public_cases(), params={"region": str(region.pk)}
+        )[:50]
+        return catalogue.attach(list(newest), "category", "region", "lead_unit")
 
     def item_title(self, case):
         return f"{case.number} {selectors.public_title(case)}"

@@ -32,6 +32,7 @@ class ThemeAdmin(admin.ModelAdmin):
 @admin.register(ProactiveSuggestion)
 class ProactiveSuggestionAdmin(admin.ModelAdmin):
     list_display = ["month", "category", "region", "suggested_unit", "status", "score"]
+    list_select_related = ["category", "region", "suggested_unit"]
     list_filter = ["status", "month"]
     readonly_fields = [f.name for f in ProactiveSuggestion._meta.fields]
 
@@ -42,6 +43,8 @@ class ProactiveSuggestionAdmin(admin.ModelAdmin):
 @admin.register(ThemeEvent)
 class ThemeEventAdmin(admin.ModelAdmin):
     list_display = ["at", "action", "theme", "suggestion", "actor"]
+    # One query for the page: a suggestion's name is its month, category and region.
+    list_select_related = ["theme", "suggestion__category", "suggestion__region", "actor"]
     readonly_fields = [f.name for f in ThemeEvent._meta.fields]
 
     def has_add_permission(self, request):

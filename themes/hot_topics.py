@@ -21,12 +21,14 @@ Only case numbers and public (scrubbed) titles leave this module: never reporter
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.core.cache import cache
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.services import month_bounds, parse_month
@@ -36,6 +38,8 @@ from civic import text as civic_text
 from civic.calendar import previous_month
 from civic.errors import DomainValidationError
 from civic.models import Category, Region
+
+logger = logging.getLogger(__name__)
 
 MAX_CASES = 5000
 THRESHOLD = 0.3
@@ -372,3 +376,110 @@ def _decorate(topics: list[HotTopic], rows, *, members_index, matrix) -> None:
             for pk in topic.representatives
         ]
         topic.category_name = names.get(topic.category_id, "")
+
+
+# --- the warm analysis the centre's page reads (issue 27) ---------------------------------------
+#
+# An analysis takes seconds (cold: 17–22 s for a busy month at 1M cases; even its cache lookup
+# counted the month's cases and me-toos for the fingerprint, 0.4 s). The page never runs one:
+# it reads the last analysis stored here by a task, with the time it was made. The hourly task
+# (tasks.warm_hot_topics) refreshes this month city-wide and every region of this month a page
+# asked for in the last WANTED_DAYS; a month or region nobody analysed yet is queued from the
+# page (tasks.analyse_hot_topics) and shown once done.
+
+WARM_KEY = "themes:hot:warm:{month}:{region}"
+WARM_SECONDS = 40 * 24 * 3600  # a past month stays readable; this month is refreshed hourly
+QUEUED_KEY = "themes:hot:queued:{month}:{region}"
+QUEUED_SECONDS = 15 * 60  # one queued run per month and region; retried after a lost worker
+WANTED_KEY = "themes:hot:wanted"
+WANTED_DAYS = 7
+
+
+@dataclass
+class WarmAnalysis:
+    analysis: Analysis
+    computed_at: dt.datetime
+
+
+def _warm_key(template: str, month: dt.date, region: Region | None) -> str:
+    return template.format(month=f"{month:%Y-%m}", region=region.pk if region else "-")
+
+
+def stored(month, region: Region | None = None) -> WarmAnalysis | None:
+    """The last analysis a task stored for `month` and `region` (one cache read), or None."""
+    month = parse_month_bounded(month)
+    return cache.get(_warm_key(WARM_KEY, month, region))
+
+
+def warm(month, region: Region | None = None, *, now: dt.datetime | None = None) -> WarmAnalysis:
+    """Analyse `month` (and `region`) now and store the result for the page. Idempotent: a
+    second run stores the same analysis of the same data."""
+    month = parse_month_bounded(month)
+    analysis = analyse(month, region)
+    # Only what the page and the promotion form read: the centroids (one float per word of the
+    # month's vocabulary, per topic) and member ids would make every page view unpickle
+    # megabytes.
+    slim = Analysis(
+        analysis.month,
+        analysis.region,
+        analysis.analysed,
+        analysis.capped,
+        [_slim(t) for t in analysis.topics],
+        analysis.total,
+    )
+    result = WarmAnalysis(slim, now or timezone.now())
+    cache.set(_warm_key(WARM_KEY, month, region), result, WARM_SECONDS)
+    cache.delete(_warm_key(QUEUED_KEY, month, region))
+    return result
+
+
+def _slim(topic: HotTopic) -> HotTopic:
+    return replace(topic, case_ids=[], centroid=None)
+
+
+def request_warm(month, region: Region | None = None) -> bool:
+    """Queue an analysis of `month` and `region` unless one is queued already; remember that
+    the page wants it (the hourly task keeps this month's wanted regions fresh). True when
+    this call queued it."""
+    from .tasks import analyse_hot_topics  # the tasks module imports this one
+
+    month = parse_month_bounded(month)
+    note_wanted(month, region)
+    if not cache.add(_warm_key(QUEUED_KEY, month, region), True, QUEUED_SECONDS):
+        return False
+    try:
+        analyse_hot_topics.delay(f"{month:%Y-%m}", region.pk if region else None)
+    except Exception:  # a broker away: the page says it is not ready, the next view retries
+        cache.delete(_warm_key(QUEUED_KEY, month, region))
+        logger.exception("could not queue the hot topics of %s", month)
+        return False
+    return True
+
+
+def note_wanted(month, region: Region | None) -> None:
+    """Remember that a page showed `region`'s analysis of `month`: the hourly task keeps the
+    regions of this month asked for in the last WANTED_DAYS fresh. Written at most daily per
+    region (one cache read per page view otherwise)."""
+    if region is None:  # the city is always analysed
+        return
+    month = parse_month_bounded(month)
+    now = timezone.now()
+    wanted = cache.get(WANTED_KEY) or {}
+    key = (f"{month:%Y-%m}", region.pk)
+    if key in wanted and now - wanted[key] < dt.timedelta(days=1):
+        return
+    since = now - dt.timedelta(days=WANTED_DAYS)
+    wanted = {k: asked for k, asked in wanted.items() if asked >= since}
+    wanted[key] = now
+    cache.set(WANTED_KEY, wanted, WANTED_DAYS * 24 * 3600)
+
+
+def wanted_regions(month: dt.date, *, now: dt.datetime) -> list[int]:
+    """Regions whose analysis of `month` a page asked for in the last WANTED_DAYS."""
+    since = now - dt.timedelta(days=WANTED_DAYS)
+    key = f"{month:%Y-%m}"
+    return sorted(
+        region_id
+        for (m, region_id), asked in (cache.get(WANTED_KEY) or {}).items()
+        if m == key and region_id is not None and asked >= since
+    )

@@ -64,6 +64,19 @@ def _summonable_units(user):
     )
 
 
+def _summonable_unit_groups(user, chosen: list[str]) -> list[tuple[str, list[tuple]]]:
+    """The summonable units as (kind label, [(id, name, checked)]), in the page's order: read as
+    plain values and grouped here once (the template's regroup by get_kind_display rebuilt the
+    kinds' labels for each of some 450 units, half the page's time)."""
+    chosen_ids = set(chosen)
+    labels = dict(Unit.Kind.choices)
+    groups: dict[str, list[tuple]] = {}
+    for pk, name, kind in _summonable_units(user).values_list("pk", "name", "kind"):
+        label = str(labels.get(kind, kind))
+        groups.setdefault(label, []).append((pk, name, str(pk) in chosen_ids))
+    return list(groups.items())
+
+
 @login_required
 def board(request):
     user = request.user
@@ -137,8 +150,7 @@ def blow(request):
             "case": case,
             "case_ref": case_ref,
             "case_error": case_error,
-            "units": _summonable_units(request.user),
-            "chosen_units": request.POST.getlist("units"),
+            "unit_groups": _summonable_unit_groups(request.user, request.POST.getlist("units")),
             "default_minutes": settings.WHISTLE_REPORT_MINUTES,
             "form": request.POST,
             "place": request.POST.get("place") or (case.address if case else ""),

@@ -42,6 +42,9 @@ class CaseFilter(django_filters.FilterSet):
         )
         return qs.filter(condition) if value else qs.exclude(condition)
 
+    # Set by the list's capped count (cases.api.views): the search in its form for counting.
+    counting = False
+
     def filter_search(self, qs, name, value):
         value = value.replace("\x00", "").strip()
-        return qs.filter(case_search(value)) if value else qs
+        return qs.filter(case_search(value, counting=self.counting)) if value else qs

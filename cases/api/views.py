@@ -42,6 +42,9 @@ from ..models import Case, Channel, IntakeKey, PersonalDataAccess, RequestState
 from . import serializers as s
 from .filters import CaseFilter
 
+# A searched list's `count` stops here (its newest this many matches are paged).
+SEARCH_COUNT_CAP = 1000
+
 ERRORS = {
     400: OpenApiResponse(
         s.ErrorSerializer, description="Invalid input (field messages in extra.fields)"
@@ -174,9 +177,24 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @cached_property
     def _known_count(self) -> int | None:
-        if not self._plain_list:
+        if self._plain_list:
+            return selectors.visible_case_count(self.request.user, self.visibility)
+        if self.action == "list" and self.request.query_params.get("search"):
+            return self._search_count()
+        return None
+
+    def _search_count(self) -> int | None:
+        """A searched list counts its matches up to SEARCH_COUNT_CAP (its newest that many
+        are paged): a common word is in a tenth of a million titles, and counting them all
+        took 0.4–0.8 s. The count takes the index form of the search (case_search's
+        `counting`). Invalid filters count nothing here (the list answers 400)."""
+        filterset = self.filterset_class(
+            self.request.query_params, queryset=self.get_queryset(), request=self.request
+        )
+        filterset.counting = True
+        if not filterset.is_valid():
             return None
-        return selectors.visible_case_count(self.request.user, self.visibility)
+        return min(filterset.qs.order_by()[: SEARCH_COUNT_CAP + 1].count(), SEARCH_COUNT_CAP)
 
     def get_permissions(self):
         if self.action == "create":

@@ -11,6 +11,7 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from civic import celery_routes
 from civic.settings.caches import cache_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, so a session saved on the way out counts as a write (read-your-writes).
+    "civic.db_router.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +128,32 @@ if _SQLITE:
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+else:
+    # No JIT: the planner's cost of a search over a million rows passed its threshold, and
+    # compiling took 90 ms of a query that runs in 5 (pages are many small queries, not reports).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# A PostgreSQL streaming standby for the read-only, lag-tolerant pages (civic/db_router.py;
+# docs/operations.md, "A streaming replica for reads"). Unset: everything reads the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = {
+        **_replica,
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": DATABASES["default"]["CONN_HEALTH_CHECKS"],
+        # A standby that vanished from the network must not hold a page for minutes.
+        "OPTIONS": {
+            "connect_timeout": 2,
+            **DATABASES["default"].get("OPTIONS", {}),
+            **_replica.get("OPTIONS", {}),
+        },
+        "TEST": {"MIRROR": "default"},  # tests: the same database, as a real standby would be
+    }
+DATABASE_ROUTERS = ["civic.db_router.ReplicaRouter"]
+# Read-your-writes: a browser that wrote reads the primary for this long.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+# Further behind than this (its last replayed transaction's age), the standby is not read.
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "civic.User"
@@ -284,6 +313,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Deadlines, notifications, analytics and imports each on their own queue (the module says why).
+CELERY_TASK_QUEUES = celery_routes.QUEUES
+CELERY_TASK_ROUTES = celery_routes.ROUTES
 CELERY_BEAT_SCHEDULER = env("CELERY_BEAT_SCHEDULER", default="celery.beat:PersistentScheduler")
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
@@ -328,10 +360,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "knowledge.tasks.retire_expired",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Off the request path: the knowledge statistics' monthly counts and 并案's duplicate queue.
+    "knowledge-count-on-spot": {"task": "knowledge.tasks.count_on_spot", "schedule": 600.0},
+    "merging-duplicate-groups": {"task": "merging.tasks.find_duplicate_groups", "schedule": 300.0},
     # 数据驾驶舱: yesterday's and today's roll-ups rebuilt and the open cases recounted (catches
     # bulk imports, which send no case events); hot topics computed off the request path.
     "dashboard-refresh": {"task": "dashboard.refresh", "schedule": 300.0},
     "dashboard-hot-topics": {"task": "dashboard.hot_topics", "schedule": 1800.0},
+    # The public map's counts per area (public.AreaCount), from the public rule.
+    "public-area-counts": {"task": "public.refresh_area_counts", "schedule": 300.0},
     # Daily; it works on the first working day of a month only (after the assessment run).
     "monthly-reports": {
         "task": "reports.tasks.generate_monthly_reports",

@@ -465,9 +465,25 @@ def test_unit_list_total_comes_from_the_assignment_index_and_is_exact(api_client
     assert closed["count"] == 1 == len(closed["results"])
     counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
     assert len(counts) == 1 and 'FROM "cases_case"' in counts[0]
-    # No shortcut for the centre or for residents: their lists count as before.
-    assert selectors.visible_case_count(world.dispatcher) is None
+    # Residents' lists count as before; the centre's total is every case (kept a while).
+    assert selectors.visible_case_count(world.dispatcher) == Case.objects.count()
     assert selectors.visible_case_count(world.resident) is None
+
+
+def test_the_centres_total_counts_only_new_cases_on_top_of_the_kept_one(
+    api_client, world, settings
+):
+    settings.CASE_COUNT_CACHE_SECONDS = 30
+    case_in(world, "received")
+    api_client.force_authenticate(world.dispatcher)
+    assert api_client.get(f"{API}/cases/").data["count"] == 1
+    case_in(world, "received")
+    # The kept total and the cases filed since: exact at once, and not a full count.
+    with CaptureQueriesContext(connection) as queries:
+        listed = api_client.get(f"{API}/cases/").data
+    assert listed["count"] == 2 and len(listed["results"]) == 2
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and '"cases_case"."id" >' in counts[0]
 
 
 def test_unit_list_total_is_cached_until_the_units_cases_change(

@@ -114,3 +114,37 @@ def case_body(category: int, region: int, i: int) -> bytes:
             "reporter_phone": "13812345678",
         }
     ).encode()
+
+
+class ReplicatedCluster(PrivateCluster):
+    """A PrivateCluster that streams its WAL to standbys (wal_level=replica, WAL senders, and
+    replication connections trusted from the loopback)."""
+
+    def init(self) -> None:
+        self._run(pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust")
+        # Appended by us (root, or the owner): the files stay the server user's.
+        with open(self.data / "postgresql.conf", "a") as conf:
+            conf.write("wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n")
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.write("host replication postgres 127.0.0.1/32 trust\n")
+        self.start()
+        self._run(
+            "psql", "-h", str(self.dir), "-p", str(self.port), "-U", "postgres", "-qc",
+            f"CREATE DATABASE {self.database}",
+        )  # fmt: skip
+
+
+class StandbyCluster(PrivateCluster):
+    """A hot standby of `primary`: `pg_basebackup -R` (which writes standby.signal and the
+    primary_conninfo) into its own temporary folder, started on its own free port."""
+
+    def __init__(self, primary: PrivateCluster, *, prefix: str = "civic-standby-"):
+        super().__init__(primary.database, prefix=prefix, timeout=primary.timeout)
+        self.primary = primary
+
+    def init(self) -> None:
+        self._run(
+            pg_bin("pg_basebackup"), "-h", "127.0.0.1", "-p", str(self.primary.port),
+            "-U", "postgres", "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
+        )  # fmt: skip
+        self.start()

@@ -312,7 +312,7 @@ def _surfaces(city: City) -> list[tuple[str, str, str]]:
     reads = [
         ("cases_public:list", "anonymous", "/public/cases/"),
         ("cases_public:list", "anonymous", "/public/cases/?q=" + quote("隐藏")),
-        ("cases_public:points", "anonymous", "/public/cases.geojson"),
+        ("cases_public:points", "anonymous", "/public/cases.geojson?zoom=16"),
         (
             "cases_public:nearby",
             "anonymous",

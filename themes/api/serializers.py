@@ -60,6 +60,7 @@ class HotTopicsSerializer(serializers.Serializer):
     analysed = serializers.IntegerField()
     capped = serializers.BooleanField()
     topics = HotTopicSerializer(many=True)
+    computed_at = serializers.DateTimeField(help_text="When the stored analysis was made.")
 
 
 class HotTopicQuery(serializers.Serializer):

@@ -2,8 +2,14 @@
 /api/v1/proactive-suggestions/ (centre and the suggested units). Thin: validate → service."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -43,19 +49,36 @@ class HotTopicViewSet(viewsets.ViewSet):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        summary="Hot topics of a month (centre only)",
+        summary="Hot topics of a month (centre only), as the hourly analysis stored them",
         parameters=[
             OpenApiParameter("month", str, required=True, description="YYYY-MM"),
             OpenApiParameter("region", int, required=False, description="Region id (subtree)"),
         ],
-        responses={200: s.HotTopicsSerializer, **_errors(400, 403)},
+        responses={
+            200: s.HotTopicsSerializer,
+            202: OpenApiResponse(description="Not analysed yet: queued; ask again shortly."),
+            **_errors(400, 403),
+        },
     )
     def list(self, request):
         if not perms.is_centre(request.user):
             raise PermissionDeniedError("Only the hotline centre sees hot topics.")
         query = _valid(s.HotTopicQuery, request, data=request.query_params)
-        analysis = hot_topics.analyse(query["month"], query.get("region"))
-        return Response(s.HotTopicsSerializer(_hot_topics_payload(analysis)).data)
+        month, region = query["month"], query.get("region")
+        # The analysis a task stored, as the page shows it (an analysis of a month of a big
+        # city takes seconds to minutes: never inside a request).
+        warm = hot_topics.stored(month, region)
+        hot_topics.note_wanted(month, region)
+        if warm is None:
+            hot_topics.request_warm(month, region)
+            warm = hot_topics.stored(month, region)  # a worker running tasks inline
+        if warm is None:
+            return Response(
+                {"message": _("Not analysed yet: the analysis is queued, ask again shortly.")},
+                status=status.HTTP_202_ACCEPTED,
+            )
+        payload = {**_hot_topics_payload(warm.analysis), "computed_at": warm.computed_at}
+        return Response(s.HotTopicsSerializer(payload).data)
 
 
 @extend_schema_view(
