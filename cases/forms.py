@@ -4,13 +4,17 @@ from django import forms
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.choices import CallableChoiceIterator
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from civic import catalogue
-from civic.forms import ActionForm, ModelChoiceField, ModelMultipleChoiceField
+from civic.forms import (
+    ActionForm,
+    FastSelect,
+    FastSelectMultiple,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+)
 from civic.memo import Memo
 from civic.models import Category, Region, Unit
 
@@ -36,48 +40,6 @@ def _memo_choices(queryset, build, *extra):
 @receiver(post_delete, sender="civic.Unit")
 def _choice_lists_changed(sender, **kwargs) -> None:
     _choice_lists.clear()
-
-
-def _attrs_html(attrs: dict) -> str:
-    # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
-    return "".join(
-        f" {name}" if value is True else f' {name}="{conditional_escape(str(value))}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class FastSelectMixin:
-    """Writes the same markup as Django's select templates, in Python: through the template
-    engine a picker of 800 options took about half of the filing page's time (each option is
-    an include of select_option.html). tests/cases/test_perf27_filing.py compares the two."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        out = [
-            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
-        ]
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            for option in options:
-                out.append(
-                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}"
-                    "</option>\n"
-                )
-            if group_name:
-                out.append("\n  </optgroup>")
-        out.append("\n</select>")
-        return mark_safe("".join(out))
-
-
-class FastSelect(FastSelectMixin, forms.Select):
-    pass
-
-
-class FastSelectMultiple(FastSelectMixin, forms.SelectMultiple):
-    pass
 
 
 def _category_choices(queryset) -> list:

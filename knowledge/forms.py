@@ -1,61 +1,19 @@
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from civic import roles
-from civic.forms import ModelChoiceField
+from civic.forms import FastSelect, ModelChoiceField, NameChoiceIterator
 from civic.models import Category, Region, Unit
 
 from .models import ArticleStatus
 
 
-class QuickSelect(forms.Select):
-    """Django's Select, the same HTML, rendered in Python straight from the choices. The stock
-    widget builds a dict and renders a template per option (about 0.2 ms each): this form's
-    650 categories, 100 regions and, for the centre, 450 units cost 150–400 ms a page that
-    way, a few milliseconds this way."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        # Widget's context (name, attributes, values as strings), without the per-option dicts
-        # ChoiceWidget adds.
-        widget = forms.Widget.get_context(self, name, value, attrs)["widget"]
-        chosen = set(widget["value"])
-        parts = [f'<select name="{escape(name)}"{flatatt(widget["attrs"])}>']
-        for key, label in self.choices:
-            if isinstance(label, (list, tuple)):  # an optgroup
-                parts.append(f'<optgroup label="{escape(key)}">')
-                parts.extend(self._option(v, text, chosen) for v, text in label)
-                parts.append("</optgroup>")
-            else:
-                parts.append(self._option(key, label, chosen))
-        parts.append("</select>")
-        return mark_safe("".join(parts))
-
-    @staticmethod
-    def _option(value, label, chosen: set[str]) -> str:
-        value = "" if value is None else str(value)
-        selected = " selected" if value in chosen else ""
-        return f'<option value="{escape(value)}"{selected}>{escape(label)}</option>'
-
-
-class _NameChoices(forms.models.ModelChoiceIterator):
-    """(id, name) pairs read with values_list: building 650 model instances only to print
-    their names was most of what a category select cost."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", "name")
-
-
 class NameChoiceField(ModelChoiceField):
     """A choice of rows labelled by their `name` (categories, regions, units), in a
-    QuickSelect. Validation still looks the chosen id up in the queryset."""
+    FastSelect. Validation still looks the chosen id up in the queryset."""
 
-    iterator = _NameChoices
-    widget = QuickSelect
+    iterator = NameChoiceIterator
+    widget = FastSelect
 
 
 class ArticleForm(forms.Form):

@@ -3,12 +3,15 @@
 import datetime as dt
 
 from django import forms
-from django.forms.utils import flatatt
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from civic.forms import ModelChoiceField, ModelMultipleChoiceField
+from civic.forms import (
+    FastSelect,
+    FastSelectMultiple,
+    ModelChoiceField,
+    ModelMultipleChoiceField,
+    NameChoiceIterator,
+)
 from civic.models import Region, Unit
 
 from . import selectors
@@ -25,49 +28,14 @@ class HotTopicFilterForm(forms.Form):
         self.fields["region"].queryset = selectors.region_choices()
 
 
-class QuickSelect(forms.Select):
-    """Django's Select, the same HTML, rendered in Python (as knowledge.forms.QuickSelect).
-    The stock widget renders a template per option (about 0.2 ms each): the theme form's two
-    unit pickers of ~450 units each cost 200–400 ms a page that way."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{escape(group_name)}">')
-            parts.extend(
-                f'<option value="{escape(option["value"])}"{flatatt(option["attrs"])}>'
-                f"{escape(option['label'])}</option>"
-                for option in options
-            )
-            if group_name:
-                parts.append("</optgroup>")
-        parts.append("</select>")
-        return mark_safe("".join(parts))
-
-
-class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
-    pass
-
-
-class _NameChoices(forms.models.ModelChoiceIterator):
-    """(id, name) pairs read with values_list, not a model instance per unit."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.queryset.values_list("pk", "name")
-
-
 class UnitChoiceField(ModelChoiceField):
-    iterator = _NameChoices
-    widget = QuickSelect
+    iterator = NameChoiceIterator
+    widget = FastSelect
 
 
 class UnitsChoiceField(ModelMultipleChoiceField):
-    iterator = _NameChoices
-    widget = QuickSelectMultiple
+    iterator = NameChoiceIterator
+    widget = FastSelectMultiple
 
 
 class ThemeFieldsForm(forms.Form):
