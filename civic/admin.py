@@ -75,6 +75,8 @@ class CategoryAdmin(admin.ModelAdmin):
         "default_urgency",
         "active",
     ]
+    # The parent is nullable (first level): selected with the rows, not one query per row.
+    list_select_related = ["parent"]
     list_filter = ["level", "handling_level", "default_urgency", "active", "residents_may_file"]
     search_fields = ["name", "code", "name_en", "keywords"]
     autocomplete_fields = ["parent"]
