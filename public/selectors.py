@@ -73,21 +73,23 @@ def public_case_filter(qs: QuerySet[Case], *, params, counting: bool = False) ->
     # A category or area stands for itself and everything below it: their ids are looked up
     # first (small tables), so the cases are filtered on their own indexed columns instead of
     # a join the planner must guess (an area's feed sorted all 58,000 of its cases: 0.4 s).
-    category = row_id(params.get("category"))
+    category = _catalogued(catalogue.category, params.get("category"))
     if category is not None:
-        node = Category.objects.filter(pk=category).first()
-        if node is not None:
-            qs = qs.filter(category_id__in=_ids_under(Category, node))
-    region = row_id(params.get("region"))
+        qs = qs.filter(category_id__in=_ids_under(Category, category))
+    region = _catalogued(catalogue.region, params.get("region"))
     if region is not None:
-        node = Region.objects.filter(pk=region).first()
-        if node is not None:
-            qs = qs.filter(region_id__in=_ids_under(Region, node))
+        qs = qs.filter(region_id__in=_ids_under(Region, region))
     # PostgreSQL text cannot hold NUL: a typed "\x00" is dropped, not a database error.
     query = (params.get("q") or "").replace("\x00", "").strip()[:50]
     if query:
         qs = qs.filter(case_search(query, counting=counting))
     return qs
+
+
+def _catalogued(lookup, raw):
+    """The category or region a parameter names, from memory (civic.catalogue), or None."""
+    pk = row_id(raw)
+    return lookup(pk) if pk is not None else None
 
 
 def _ids_under(model, node) -> list[int]:
@@ -300,7 +302,7 @@ def _area_counts(params) -> tuple[list[tuple[int, bool, int]], bool]:
     """(region id, open?, cases) for the filters, and whether they are a sample (the newest
     MAP_LIVE_LIMIT matching cases) rather than every match."""
     status = params.get("status") or ""
-    category = Category.objects.filter(pk=row_id(params.get("category"))).first()
+    category = _catalogued(catalogue.category, params.get("category"))
     search = (params.get("q") or "").strip()
     if (
         status in ("", "open", Status.CLOSED)
@@ -312,7 +314,7 @@ def _area_counts(params) -> tuple[list[tuple[int, bool, int]], bool]:
             rows = rows.filter(is_open=status == "open")
         if category is not None:
             rows = rows.filter(top_category=category)
-        region = Region.objects.filter(pk=row_id(params.get("region"))).first()
+        region = _catalogued(catalogue.region, params.get("region"))
         if region is not None:
             rows = rows.filter(region__path__startswith=region.path)
         summed = rows.values_list("region_id", "is_open").annotate(n=Sum("cases")).order_by()
