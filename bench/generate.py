@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import random
 from collections import Counter
 from pathlib import Path
@@ -279,6 +280,17 @@ def generate(cases: int, days: int = 365, batch: int = 200_000) -> dict:
     with connection.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
         start_id = cur.fetchone()[0] + 1
+    # Each generated month's events land in their own partition, as a year of use would leave
+    # them (the beat task's months ahead), not in the DEFAULT partition.
+    from django.utils import timezone
+
+    from civic import partitions
+
+    this_month = partitions.local_month()
+    first = partitions.local_month(timezone.now() - dt.timedelta(days=days + 31))
+    for spec in partitions.monthly_tables():
+        partitions.ensure_months(spec.table, partitions.months_between(first, this_month))
+    partitions.ensure_ahead()
     counts = Counter()
     with timer() as elapsed, connection.cursor() as setup:
         dropped = _secondary_indexes(setup)

@@ -8,8 +8,12 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from civic.demo import register_seed_step
+        from civic.partitions import register_monthly_table
 
         from . import notices  # noqa: F401  (receivers of case_event_recorded: units' notices)
         from .demo import seed_demo_cases
 
         register_seed_step("cases", seed_demo_cases)
+        # Partitioned by month on PostgreSQL (cases/migrations/0022, civic.partitions).
+        register_monthly_table("cases_caseevent", "at")
+        register_monthly_table("cases_personaldataaccess", "at")

@@ -8,3 +8,6 @@ class CivicConfig(AppConfig):
 
     def ready(self) -> None:
         from . import catalogue, checks  # noqa: F401  (system checks; the catalogue's signals)
+        from .partitions import register_monthly_table
+
+        register_monthly_table("civic_notification", "created_at")

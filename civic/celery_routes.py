@@ -57,7 +57,10 @@ _BY_QUEUE: dict[str, tuple[str, ...]] = {
     # command), so that one never shares a worker with the sweep.
     IMPORTS: (),
     # What fits none of the above.
-    DEFAULT: ("civic.tasks.heartbeat",),
+    DEFAULT: (
+        "civic.tasks.heartbeat",
+        "civic.tasks.create_partitions_ahead",  # a few DDL statements a day, each a moment
+    ),
 }
 
 ROUTES: dict[str, dict[str, str]] = {

@@ -586,7 +586,16 @@ def demo_accounts() -> list[tuple[str, str, str]]:
 
 
 def seed_structure(stdout=None) -> None:
+    from . import partitions
     from .calendar import calendar_seed_from_package, calendar_seed_provisional
+
+    # The demo's history reaches back a year: its months get partitions of their own
+    # (PostgreSQL; nothing on SQLite) rather than filling the DEFAULT partition.
+    this_month = partitions.local_month()
+    year_ago = this_month.replace(year=this_month.year - 1)
+    for spec in partitions.monthly_tables():
+        partitions.ensure_months(spec.table, partitions.months_between(year_ago, this_month))
+    partitions.ensure_ahead()
 
     with transaction.atomic():
         counts = seed_regions_and_units()

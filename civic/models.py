@@ -397,13 +397,29 @@ class Notification(models.Model):
                 condition=Q(email_state="pending"),
             ),
         ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "dedupe_key"],
-                condition=~Q(dedupe_key=""),
-                name="notification_once_per_key",
-            )
-        ]
+        # On PostgreSQL the table is partitioned by month (civic.partitions): a unique index
+        # there would have to include created_at, so "once per key" lives in NotificationKey.
 
     def __str__(self) -> str:
         return f"{self.user}: {self.title}"
+
+
+class NotificationKey(models.Model):
+    """The deduplication keys already delivered, one row per (user, key), in a table that is not
+    partitioned: a retried sweep next month still finds this month's key and sends nothing."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    dedupe_key = models.CharField(_("deduplication key"), max_length=200)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("notification key")
+        verbose_name_plural = _("notification keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.dedupe_key}"

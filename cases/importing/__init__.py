@@ -24,9 +24,13 @@ Modules, each importing only those before it: `rows` (read, check and write rows
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
+from django.utils import timezone
+
+from civic import partitions
 from civic.models import Region
 
 from . import parallel
@@ -67,6 +71,11 @@ def import_file(
     (cases.importing.parallel); otherwise this process does it all, batch after batch."""
     report = ImportReport()
     start = time.perf_counter()
+    if not dry_run:
+        # The import's audit events are dated now: their month's partition exists before the
+        # first COPY (the beat task makes months ahead; this covers a database without beat).
+        moment = timezone.now()
+        partitions.ensure_for_moments([moment, moment + dt.timedelta(days=1)])
     if workers and not dry_run and parallel.possible(path):
         parallel.import_csv(
             path, report, default_region=default_region, batch_size=batch_size, workers=workers

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from civic import clock
-from civic.models import Membership, Notification, Unit, User
+from civic.models import Membership, Notification, NotificationKey, Unit, User
 from civic.roles import HANDLING_ROLES
 
 
@@ -31,11 +31,14 @@ def notify_users(
     created: list[Notification] = []
     now = clock.now()
     for user in {u.pk: u for u in users if u is not None}.values():
-        if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+        if dedupe_key and NotificationKey.objects.filter(user=user, dedupe_key=dedupe_key).exists():
             continue
         try:
-            # A savepoint: a concurrent sweep inserting the same key loses quietly.
+            # A savepoint: a concurrent sweep claiming the same key loses quietly, and its
+            # key row and notification go together or not at all.
             with transaction.atomic():
+                if dedupe_key:
+                    NotificationKey.objects.create(user=user, dedupe_key=dedupe_key, created_at=now)
                 note = Notification.objects.create(
                     user=user,
                     kind=kind,
@@ -93,9 +96,10 @@ class UnitNotice:
 def notify_units(
     *, kind: str, notices: Iterable[UnitNotice], roles: Iterable[str] = HANDLING_ROLES
 ) -> int:
-    """Many units' notices in three statements (the sweep's per-unit digests): members of all
-    units in one query, one bulk insert that skips keys already delivered, one read of the new
-    rows' ids for e-mail after commit. Every notice needs a dedupe key. Returns rows created."""
+    """Many units' notices in a few statements (the sweep's per-unit digests): members of all
+    units in one query, the keys not delivered yet claimed in one insert per thousand, the
+    notifications of those in one bulk insert (their ids, for e-mail after commit). Every notice
+    needs a dedupe key. Returns rows created."""
     notices = [n for n in notices if n.dedupe_key]
     if not notices:
         return 0
@@ -108,6 +112,14 @@ def notify_units(
     ).values_list("unit_id", "user_id", "user__email"):
         members.setdefault(unit_id, {})[user_id] = email
     now = clock.now()
+    wanted = {
+        (user_id, n.dedupe_key): (n, email)
+        for n in notices
+        for user_id, email in members.get(n.unit_id, {}).items()
+    }
+    if not wanted:
+        return 0
+    claimed = _claim_keys(list(wanted), now)
     rows = [
         Notification(
             user_id=user_id,
@@ -116,25 +128,40 @@ def notify_units(
             body=n.body,
             url=n.url,
             created_at=now,
-            dedupe_key=n.dedupe_key,
+            dedupe_key=key,
             email_state=Notification.Delivery.PENDING if email else Notification.Delivery.SKIPPED,
             sms_state=Notification.Delivery.SKIPPED,
         )
-        for n in notices
-        for user_id, email in members.get(n.unit_id, {}).items()
+        for (user_id, key) in claimed
+        for n, email in [wanted[(user_id, key)]]
     ]
-    if not rows:
-        return 0
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    created = list(
-        Notification.objects.filter(
-            dedupe_key__in=[n.dedupe_key for n in notices], created_at=now
-        ).values_list("pk", "email_state")
-    )
+    created = [
+        (row.pk, row.email_state) for row in Notification.objects.bulk_create(rows, batch_size=1000)
+    ]
     pending = [pk for pk, state in created if state == Notification.Delivery.PENDING]
     if pending:
         transaction.on_commit(lambda: _enqueue_delivery(pending))
     return len(created)
+
+
+def _claim_keys(keys: list[tuple[int, str]], now) -> list[tuple[int, str]]:
+    """Insert the (user, key) pairs not delivered yet and return those: one statement per
+    thousand keys, ON CONFLICT DO NOTHING … RETURNING (PostgreSQL, and SQLite ≥ 3.35), so a
+    sweep running twice at once still claims each key once."""
+    table = NotificationKey._meta.db_table
+    claimed: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            params = [value for user_id, key in chunk for value in (user_id, key, now)]
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, dedupe_key, created_at) VALUES {values} "
+                "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING user_id, dedupe_key",
+                params,
+            )
+            claimed.extend((user_id, key) for user_id, key in cursor.fetchall())
+    return claimed
 
 
 def notify_role(*, role: str, **kwargs) -> list[Notification]:

@@ -329,6 +329,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The task kept the name it had in cases/ (schedules stored in the database refer to it).
     "sweep-whistles": {"task": "cases.tasks_whistle.sweep_whistles", "schedule": 60.0},
+    # Monthly partitions (PostgreSQL) made months ahead; four times a day so a run that met a
+    # busy table (its lock timeout) is retried long before a month begins.
+    "create-partitions-ahead": {
+        "task": "civic.tasks.create_partitions_ahead",
+        "schedule": crontab(hour="*/6", minute=5),
+    },
     "suggest-proactive": {
         "task": "themes.tasks.suggest_proactive",
         "schedule": crontab(hour=3, minute=0, day_of_month="1"),
