@@ -53,6 +53,21 @@ class GridRowSerializer(serializers.Serializer):
     check_ins = serializers.IntegerField()
     reports_per_week = serializers.FloatField()
     check_ins_per_week = serializers.FloatField()
+    street = serializers.CharField(source="street.name", allow_null=True)
+    street_code = serializers.CharField(source="street.code", allow_null=True)
+    patrol = serializers.IntegerField(
+        help_text=_("Problems of the month first found on patrol in this grid.")
+    )
+    residents = serializers.IntegerField(
+        help_text=_("Problems of the month first reported by residents in this grid.")
+    )
+    patrol_share = serializers.FloatField(allow_null=True)
+    residents_partial = serializers.BooleanField(
+        help_text=_(
+            "The grid shares its community with other grids: residents' cases that name only "
+            "the community count for the street, not for this grid."
+        )
+    )
 
 
 class PatrolStatsSerializer(serializers.Serializer):
