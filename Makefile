@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: help venv install migrate seed run web worker test test-fast lint format messages compile-messages check bench bench-scaling soak router-metrics clean
+.PHONY: help venv install migrate seed run web worker test test-fast lint format messages compile-messages check bench bench-scaling bench-scale soak router-metrics clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -60,6 +60,9 @@ bench: venv ## benchmarks on PostgreSQL + Redis (see docs/performance.md)
 
 bench-scaling: venv ## the same history-based steps at 100k and 300k cases (BENCH_SIZES)
 	bash bench/scaling.sh
+
+bench-scale: venv ## issue 32: make bench's workloads at 1M, 3M and 10M cases (BENCH_SIZES; hours) → bench/scale.md
+	bash bench/scale.sh
 
 soak: venv ## 30 min under load with Redis, a Celery worker and PostgreSQL restarted (SOAK_MINUTES; docs/operations.md)
 	$(PY) -m bench.soak

@@ -69,6 +69,14 @@ def supported() -> bool:
     return connection.vendor == "postgresql"
 
 
+def is_partitioned(table: str) -> bool:
+    """False on SQLite, and on PostgreSQL before the migrations that partition `table`."""
+    if not supported():
+        return False
+    with connection.cursor() as cursor:
+        return _relkind(cursor, table) == "p"
+
+
 def partition_name(table: str, month: dt.date) -> str:
     return f"{table}_p{month:%Y%m}"
 
@@ -144,7 +152,7 @@ def ensure_months(table: str, months: Iterable[dt.date]) -> list[dt.date]:
     """Create the partitions of `months` that do not exist yet; returns the months created.
     Rows of such a month already sitting in DEFAULT move into the new partition."""
     spec = monthly_table(table)
-    if not supported():
+    if not is_partitioned(spec.table):
         return []
     existing = {p.month for p in partitions_of(table)} | set(detached_months(table))
     created = []
