@@ -237,7 +237,8 @@ def events_for_reporter(case: Case) -> QuerySet[CaseEvent]:
     """The trail as the reporter reads it: the resident's case page and, for the reporter, the
     API's events (`events_visible_to`)."""
     return (
-        case.events.select_related("actor_unit")
+        CaseEvent.objects.of_case(case)
+        .select_related("actor_unit")
         .exclude(action__in=INTERNAL_ACTIONS)
         .order_by("at", "id")
     )
@@ -249,8 +250,13 @@ def events_visible_to(user, case: Case) -> QuerySet[CaseEvent]:
     if getattr(user, "is_authenticated", False) and (
         roles.is_centre_staff(user) or is_member_of_assigned_unit(user, case)
     ):
-        return case.events.select_related("actor_unit").order_by("at", "id")
+        return events_visible_to_staff(case)
     return events_for_reporter(case)
+
+
+def events_visible_to_staff(case: Case) -> QuerySet[CaseEvent]:
+    """The whole trail, oldest first (the centre's and the units' case pages)."""
+    return CaseEvent.objects.of_case(case).select_related("actor_unit").order_by("at", "id")
 
 
 # --- what the public may see ---------------------------------------------------------------------

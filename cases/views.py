@@ -70,7 +70,7 @@ def _timeline(case: Case, *, public: bool) -> list:
     """The trail: the reporter's (`public`, the same as their API events) or the staff's."""
     if public:
         return list(selectors.events_for_reporter(case))
-    return list(case.events.select_related("actor_unit").order_by("at", "id"))
+    return list(selectors.events_visible_to_staff(case))
 
 
 def _get_case(user, number: str) -> Case:
