@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
+import logging
 import math
+import os
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -34,6 +40,7 @@ HOT_TOPICS_KEY = "dashboard:hot:{month}:{region}"
 HOT_TOPICS_SECONDS = 3 * 3600
 TOP_N = 10
 HEAT_W, HEAT_H, HEAT_PAD = 600, 400, 30
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -306,7 +313,7 @@ def dashboard_figures(scope: Scope, *, at: dt.datetime | None = None) -> dict:
         "rates": rates,
         "trend": trend,
         "top_categories": categories,
-        "heat": heat_points(_scoped(MonthlyTally.objects.filter(month=month), areas)),
+        **_heat_figures(_scoped(MonthlyTally.objects.filter(month=month), areas)),
         "hot_topics": hot_topics_cached(scope, month),
         "whistles": whistle_timeliness(scope, month),
         "themes": themes_progress(scope),
@@ -334,9 +341,18 @@ def _by_category(rows) -> dict[str, dict[int, int]]:
     return {"first": ranked(first), "second": ranked(second)}
 
 
-def heat_points(month_rows) -> list[dict]:
+def _heat_figures(month_rows) -> dict:
+    heat = heat_map(month_rows)
+    return {"heat": heat["points"], "heat_outlines": heat["outlines"]}
+
+
+def heat_map(month_rows) -> dict:
     """This month's cases per community placed on a plain SVG plane (equirectangular, no
-    tiles): x/y in a HEAT_W × HEAT_H box, radius and colour step by count."""
+    tiles): x/y in a HEAT_W × HEAT_H box, radius and colour step by count; under them the
+    outlines of the city's districts, projected on the same plane and clipped to the box.
+
+    The plane frames the communities together with the districts they lie in, so a street's
+    few communities still show which district they belong to; with no cases, the whole city."""
     counts = dict(
         month_rows.values("area_id")
         .annotate(n=Sum("received"))
@@ -349,37 +365,279 @@ def heat_points(month_rows) -> list[dict]:
             pk__in=counts, center_lat__isnull=False, center_lng__isnull=False
         ).values("pk", "name", "center_lat", "center_lng")
     )
-    if not regions:
-        return []
-    lats = [float(r["center_lat"]) for r in regions]
-    lngs = [float(r["center_lng"]) for r in regions]
-    # One scale for both axes (a degree of longitude shrinks by cos(latitude)), centred in
-    # the box, so the city keeps its shape; a single community sits in the middle.
-    shrink = math.cos(math.radians((max(lats) + min(lats)) / 2))
-    span_x = (max(lngs) - min(lngs)) * shrink
-    span_y = max(lats) - min(lats)
-    inner_w, inner_h = HEAT_W - 2 * HEAT_PAD, HEAT_H - 2 * HEAT_PAD
-    scale = min(inner_w / span_x if span_x else math.inf, inner_h / span_y if span_y else math.inf)
-    scale = 0 if scale == math.inf else scale
-    off_x = HEAT_PAD + (inner_w - span_x * scale) / 2
-    off_y = HEAT_PAD + (inner_h - span_y * scale) / 2
-    top = max(counts[r["pk"]] for r in regions)
+    districts = district_outlines()
+    places = [(float(r["center_lng"]), float(r["center_lat"])) for r in regions]
+    if places:
+        framing = [d for d in districts if any(d.contains(lng, lat) for lng, lat in set(places))]
+    else:
+        framing = list(districts)
+    boxes = [d.bbox for d in framing] + [(lng, lat, lng, lat) for lng, lat in places]
+    if not boxes:
+        return {"points": [], "outlines": []}
+    plane = _Plane.framing(
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
     points = []
-    for r in sorted(regions, key=lambda r: -counts[r["pk"]]):
-        n = counts[r["pk"]]
-        share = n / top
-        points.append(
-            {
-                "area_id": r["pk"],
-                "name": r["name"],
-                "count": n,
-                "x": round(off_x + (float(r["center_lng"]) - min(lngs)) * shrink * scale, 1),
-                "y": round(off_y + (max(lats) - float(r["center_lat"])) * scale, 1),
-                "r": round(4 + 18 * share**0.5, 1),
-                "level": min(4, int(share * 5)),
-            }
+    if regions:
+        top = max(counts[r["pk"]] for r in regions)
+        for r in sorted(regions, key=lambda r: -counts[r["pk"]]):
+            n = counts[r["pk"]]
+            share = n / top
+            x, y = plane.xy(float(r["center_lng"]), float(r["center_lat"]))
+            points.append(
+                {
+                    "area_id": r["pk"],
+                    "name": r["name"],
+                    "count": n,
+                    "x": round(x, 1),
+                    "y": round(y, 1),
+                    "r": round(4 + 18 * share**0.5, 1),
+                    "level": min(4, int(share * 5)),
+                }
+            )
+    return {"points": points, "outlines": _outlines_on(plane)}
+
+
+# --- The heat map's base map: the districts' outlines, read once from the vendored static file
+# (static/vendor/basemap/SOURCE.txt), drawn as SVG paths on the heat map's plane.
+BASEMAP_STATIC = "vendor/basemap/beijing_districts.geojson"
+# The outlines are simplified to within this many of the box's units (under a pixel on any
+# screen the box is drawn on): with the whole city in view most of the source's points are
+# closer together than that.
+BASEMAP_TOLERANCE = 0.6
+# A district is named on the map only when it is this wide in the box (the central ones are
+# too small to carry a name with the whole city in view; their path keeps a <title>), and
+# only where its name, BASEMAP_LABEL_EM units a character, overlaps no other name (the page's
+# font is 13 units, 18 on a phone: dashboard.css).
+BASEMAP_LABEL_MIN_W = 40
+BASEMAP_LABEL_EM = 18
+
+DISTRICT_BANDS = 64
+Ring = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class District:
+    name: str
+    rings: tuple[Ring, ...]  # outer rings and holes alike, drawn even-odd
+    bbox: tuple[float, float, float, float]  # min lng, min lat, max lng, max lat
+    label: tuple[float, float]
+    # The rings' edges by band of latitude, so that placing thousands of communities tests a
+    # few edges each rather than the whole outline.
+    bands: tuple[tuple[tuple[float, float, float, float], ...], ...] = ()
+
+    @classmethod
+    def of(cls, name: str, rings: tuple[Ring, ...], label: tuple[float, float]) -> District:
+        lngs = [p[0] for r in rings for p in r]
+        lats = [p[1] for r in rings for p in r]
+        bbox = (min(lngs), min(lats), max(lngs), max(lats))
+        step = (bbox[3] - bbox[1]) / DISTRICT_BANDS or 1.0
+        bands: list[list[tuple[float, float, float, float]]] = [[] for _ in range(DISTRICT_BANDS)]
+        for ring in rings:
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+                low = int((min(y1, y2) - bbox[1]) / step)
+                high = int((max(y1, y2) - bbox[1]) / step)
+                for band in range(max(low, 0), min(high, DISTRICT_BANDS - 1) + 1):
+                    bands[band].append((x1, y1, x2, y2))
+        return cls(name, rings, bbox, label, tuple(tuple(b) for b in bands))
+
+    def contains(self, lng: float, lat: float) -> bool:
+        """Even-odd ray casting over every ring (holes included), on the point's band."""
+        west, south, east, north = self.bbox
+        if not (west <= lng <= east and south <= lat <= north):
+            return False
+        step = (north - south) / DISTRICT_BANDS or 1.0
+        inside = False
+        for x1, y1, x2, y2 in self.bands[min(int((lat - south) / step), DISTRICT_BANDS - 1)]:
+            if (y1 > lat) != (y2 > lat) and lng < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                inside = not inside
+        return inside
+
+
+@functools.cache
+def district_outlines() -> tuple[District, ...]:
+    """The vendored district outlines, read from the static file once per process. A missing
+    or broken file leaves the heat map without its base map (logged), never without its data."""
+    path = finders.find(BASEMAP_STATIC) or os.path.join(settings.STATIC_ROOT, BASEMAP_STATIC)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            features = json.load(fh)["features"]
+        districts = []
+        for feature in features:
+            geometry = feature["geometry"]
+            polygons = (
+                [geometry["coordinates"]]
+                if geometry["type"] == "Polygon"
+                else geometry["coordinates"]
+            )
+            rings = tuple(
+                tuple((float(lng), float(lat)) for lng, lat in ring)
+                for polygon in polygons
+                for ring in polygon
+            )
+            label = feature["properties"]["label"]
+            districts.append(
+                District.of(str(feature["properties"]["name"]), rings, (label[0], label[1]))
+            )
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        logger.exception("dashboard base map: cannot read %s", path)
+        return ()
+    return tuple(districts)
+
+
+@dataclass(frozen=True)
+class _Plane:
+    """Equirectangular with one scale for both axes (a degree of longitude shrinks by
+    cos(latitude)), the frame centred in the padded box so the city keeps its shape; a frame
+    of one point sits in the middle."""
+
+    min_lng: float
+    max_lat: float
+    shrink: float
+    scale: float
+    off_x: float
+    off_y: float
+
+    @classmethod
+    def framing(cls, min_lng: float, min_lat: float, max_lng: float, max_lat: float) -> _Plane:
+        shrink = math.cos(math.radians((max_lat + min_lat) / 2))
+        span_x = (max_lng - min_lng) * shrink
+        span_y = max_lat - min_lat
+        inner_w, inner_h = HEAT_W - 2 * HEAT_PAD, HEAT_H - 2 * HEAT_PAD
+        scale = min(
+            inner_w / span_x if span_x else math.inf, inner_h / span_y if span_y else math.inf
         )
-    return points
+        scale = 0 if scale == math.inf else scale
+        return cls(
+            min_lng=min_lng,
+            max_lat=max_lat,
+            shrink=shrink,
+            scale=scale,
+            off_x=HEAT_PAD + (inner_w - span_x * scale) / 2,
+            off_y=HEAT_PAD + (inner_h - span_y * scale) / 2,
+        )
+
+    def xy(self, lng: float, lat: float) -> tuple[float, float]:
+        return (
+            self.off_x + (lng - self.min_lng) * self.shrink * self.scale,
+            self.off_y + (self.max_lat - lat) * self.scale,
+        )
+
+
+def _clip(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sutherland–Hodgman against the box (0, 0)–(HEAT_W, HEAT_H). A ring cut by the box keeps
+    edges along its border, where the box's own frame is drawn."""
+    edges = (
+        (lambda p: p[0] >= 0, lambda a, b: _cross_x(a, b, 0)),
+        (lambda p: p[0] <= HEAT_W, lambda a, b: _cross_x(a, b, HEAT_W)),
+        (lambda p: p[1] >= 0, lambda a, b: _cross_y(a, b, 0)),
+        (lambda p: p[1] <= HEAT_H, lambda a, b: _cross_y(a, b, HEAT_H)),
+    )
+    for inside, cross in edges:
+        if not ring:
+            break
+        out = []
+        prev = ring[-1]
+        for point in ring:
+            if inside(point):
+                if not inside(prev):
+                    out.append(cross(prev, point))
+                out.append(point)
+            elif inside(prev):
+                out.append(cross(prev, point))
+            prev = point
+        ring = out
+    return ring
+
+
+def _simplified(line: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Douglas–Peucker within BASEMAP_TOLERANCE (a closed ring: its first point is its last,
+    and the point farthest from it is kept first)."""
+    keep = [False] * len(line)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(line) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (ax, ay), (bx, by) = line[first], line[last]
+        dx, dy = bx - ax, by - ay
+        length = math.hypot(dx, dy)
+        far, far_d = 0, BASEMAP_TOLERANCE
+        for i in range(first + 1, last):
+            px, py = line[i]
+            d = (
+                abs(dx * (ay - py) - dy * (ax - px)) / length
+                if length
+                else math.hypot(px - ax, py - ay)
+            )
+            if d > far_d:
+                far, far_d = i, d
+        if far:
+            keep[far] = True
+            stack += [(first, far), (far, last)]
+    return [p for p, k in zip(line, keep, strict=True) if k]
+
+
+def _n(v: float) -> str:
+    """A path coordinate: one decimal, no trailing zero (the paths are most of the payload)."""
+    return f"{v:.1f}".rstrip("0").rstrip(".")
+
+
+def _cross_x(a, b, x):
+    return (x, a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]))
+
+
+def _cross_y(a, b, y):
+    return (a[0] + (b[0] - a[0]) * (y - a[1]) / (b[1] - a[1]), y)
+
+
+@functools.lru_cache(maxsize=64)
+def _outlines_on(plane: _Plane) -> list[dict]:
+    """Each district cut to the box as one SVG path ("d", even-odd), with where to write its
+    name (lx, ly; None when the district is too small in the box to carry it). Cached per
+    plane: a scope's plane changes only when a community gets its first case of the month."""
+    outlines = []
+    spots = []
+    for district in district_outlines():
+        x0, y1 = plane.xy(district.bbox[0], district.bbox[1])
+        x1, y0 = plane.xy(district.bbox[2], district.bbox[3])
+        if x1 < 0 or y1 < 0 or x0 > HEAT_W or y0 > HEAT_H:
+            continue
+        parts = []
+        for ring in district.rings:
+            kept = _clip(_simplified([plane.xy(lng, lat) for lng, lat in ring]))
+            if len(kept) >= 3:
+                parts.append("M" + "L".join(f"{_n(x)},{_n(y)}" for x, y in kept) + "Z")
+        if not parts:
+            continue
+        outline = {"name": district.name, "d": "".join(parts), "lx": None, "ly": None}
+        outlines.append(outline)
+        lx, ly = plane.xy(*district.label)
+        half_w, half_h = len(district.name) * BASEMAP_LABEL_EM / 2, BASEMAP_LABEL_EM * 0.6
+        if (
+            x1 - x0 >= BASEMAP_LABEL_MIN_W
+            and half_w <= lx <= HEAT_W - half_w
+            and half_h <= ly <= HEAT_H - half_h
+        ):
+            spots.append(
+                (
+                    (x1 - x0) * (y1 - y0),
+                    outline,
+                    (lx - half_w, ly - half_h, lx + half_w, ly + half_h),
+                )
+            )
+    # Names go to the largest districts first; one that would overlap a name already placed
+    # is left out (its path keeps its <title>).
+    placed: list[tuple[float, float, float, float]] = []
+    for _area, outline, box in sorted(spots, key=lambda s: -s[0]):
+        if any(box[0] < p[2] and p[0] < box[2] and box[1] < p[3] and p[1] < box[3] for p in placed):
+            continue
+        placed.append(box)
+        outline["lx"] = round((box[0] + box[2]) / 2, 1)
+        outline["ly"] = round((box[1] + box[3]) / 2, 1)
+    return outlines
 
 
 def hot_topics_cached(scope: Scope, month: dt.date) -> list[dict]:

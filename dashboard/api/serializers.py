@@ -59,6 +59,16 @@ class DashboardHeatPointSerializer(serializers.Serializer):
     level = serializers.IntegerField()
 
 
+class DashboardHeatOutlineSerializer(serializers.Serializer):
+    """A district's outline on the heat map's base map: an SVG path in the points' box, and
+    where its name goes (null: left out where it would overlap another)."""
+
+    name = serializers.CharField()
+    d = serializers.CharField()
+    lx = serializers.FloatField(allow_null=True)
+    ly = serializers.FloatField(allow_null=True)
+
+
 class DashboardHotTopicSerializer(serializers.Serializer):
     title = serializers.CharField()
     category = serializers.CharField()
@@ -101,6 +111,7 @@ class DashboardSerializer(serializers.Serializer):
     trend = DashboardRatesSerializer(many=True)
     top_categories = DashboardTopCategoriesSerializer()
     heat = DashboardHeatPointSerializer(many=True)
+    heat_outlines = DashboardHeatOutlineSerializer(many=True)
     hot_topics = DashboardHotTopicSerializer(many=True)
     whistles = DashboardWhistleSerializer()
     themes = DashboardThemeSerializer(many=True)

@@ -1,7 +1,8 @@
 // Public map: asks the server for what is in view (bbox + zoom, with the list's filters).
 // Zoomed out it draws one bubble per area with its count; zoomed in, the newest cases in view,
 // one marker per place (cases sit at their community's centre or a 100 m square, never an exact
-// address). Tiles only when a tile server is configured (closed networks get a plain background).
+// address). Under them the districts' outlines, from a static file (no download from outside);
+// tiles too when a tile server is configured (MAP_TILE_URL).
 (function () {
   "use strict";
   var el = document.getElementById("case-map");
@@ -13,6 +14,37 @@
   } else {
     el.classList.add("no-tiles");
   }
+  // The base map: the districts' outlines (static/vendor/basemap), drawn in a pane of their
+  // own under the bubbles and never interactive, so every click reaches the cases.
+  function drawBasemap(url) {
+    map.createPane("basemap");
+    map.getPane("basemap").style.zIndex = 350;  // below the overlay pane (400)
+    fetch(url, { headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.statusText); } return r.json(); })
+      .then(function (data) {
+        L.geoJSON(data, {
+          pane: "basemap", interactive: false,
+          style: { color: "#6b7280", weight: 1, opacity: 0.9, fillColor: "#ffffff", fillOpacity: tiles ? 0.1 : 0.45 }
+        }).addTo(map);
+        data.features.forEach(function (f) {
+          var spot = f.properties.label;
+          if (!spot) { return; }
+          var name = document.createElement("span");
+          name.textContent = f.properties.name;
+          L.marker([spot[1], spot[0]], {
+            pane: "basemap", interactive: false, keyboard: false,
+            icon: L.divIcon({ className: "map-district-name", html: name, iconSize: null })
+          }).addTo(map);
+        });
+        var credit = document.createElement("span");
+        credit.textContent = label("basemap");
+        map.attributionControl.addAttribution(credit.outerHTML);
+        el.setAttribute("data-basemap-districts", String(data.features.length));
+      })
+      .catch(function () { /* the cases still show, on a plain background */ });
+  }
+  var basemapUrl = el.getAttribute("data-basemap");
+
   var pointsUrl = el.getAttribute("data-points");
   var listUrl = el.getAttribute("data-list");
   var detail = el.getAttribute("data-detail");
@@ -146,5 +178,6 @@
       })
       .catch(function (err) { if (!err || err.name !== "AbortError") { el.removeAttribute("aria-busy"); } });
   }
+  if (basemapUrl) { drawBasemap(basemapUrl); }
   load();
 })();

@@ -74,10 +74,23 @@
     });
   }
 
-  function drawHeat(svg, points) {
+  // The districts' outlines come projected on the circles' own plane (dashboard.selectors
+  // heat_map): paths first, names over them, circles on top.
+  function drawHeat(svg, points, outlines) {
     var w = root.getAttribute("data-heat-w"), h = root.getAttribute("data-heat-h");
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
     svg.appendChild(el("rect", { x: 0, y: 0, width: w, height: h, "class": "heat-bg" }));
+    var shapes = el("g", { "class": "heat-districts" }), names = el("g", { "class": "heat-district-names" });
+    (outlines || []).forEach(function (o) {
+      var path = el("path", { d: o.d, "class": "heat-district" });
+      path.appendChild(el("title", {}, o.name));
+      shapes.appendChild(path);
+      if (o.lx !== null && o.lx !== undefined) {
+        names.appendChild(el("text", { x: o.lx, y: o.ly, "class": "heat-district-name" }, o.name));
+      }
+    });
+    svg.appendChild(shapes);
+    svg.appendChild(names);
     (points || []).forEach(function (p) {
       var c = el("circle", { cx: p.x, cy: p.y, r: p.r, "class": "heat-" + p.level });
       c.appendChild(el("title", {}, p.name + " " + p.count));
@@ -91,7 +104,7 @@
       var rows = get(data, paths[section]);
       root.querySelectorAll('table[data-section="' + section + '"]').forEach(function (t) { fillTable(t, rows); });
       root.querySelectorAll('svg[data-chart="' + section + '"]').forEach(function (svg) {
-        if (section === "heat") { drawHeat(svg, rows); } else { drawBars(svg, rows); }
+        if (section === "heat") { drawHeat(svg, rows, data.heat_outlines); } else { drawBars(svg, rows); }
       });
     });
     root.setAttribute("data-refreshed", String(Date.now()));

@@ -25,6 +25,25 @@ def no_horizontal_scroll(page) -> bool:
     )
 
 
+def heat_map_has_its_districts(page):
+    """The heat map, as the script redrew it from the API: district outlines (东城区, where the
+    case is, among them) drawn before the circles, inside the picture, and a legend."""
+    heat = page.locator("svg[data-chart=heat]")
+    outlines = heat.locator("path.heat-district")
+    assert outlines.count() >= 2
+    assert "东城区" in [outlines.nth(i).text_content() for i in range(outlines.count())]
+    # Painted first, so under the circles.
+    assert heat.evaluate(
+        "svg => svg.querySelector('path.heat-district').compareDocumentPosition("
+        "svg.querySelector('circle')) & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
+    box = heat.bounding_box()
+    shown = outlines.first.bounding_box()
+    assert shown["width"] > 10 and shown["height"] > 10
+    assert box["x"] - 1 <= shown["x"] and shown["x"] + shown["width"] <= box["x"] + box["width"] + 1
+    expect(page.locator("[data-testid=heat-legend]")).to_be_visible()
+
+
 def test_leader_sees_figures_and_a_new_case_after_the_poll(browser_page, world):
     page = browser_page
     unit = UnitFactory(kind=Unit.Kind.DISTRICT, name="东城区领导", jurisdiction=world.district)
@@ -39,10 +58,13 @@ def test_leader_sees_figures_and_a_new_case_after_the_poll(browser_page, world):
     # The charts are drawn from the API once the script has fetched it.
     page.wait_for_selector("svg[data-chart=intake] rect", state="attached")
     assert no_horizontal_scroll(page)
+    heat_map_has_its_districts(page)
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     assert page.locator("[data-testid=table-trend]").is_visible()
+    page.wait_for_selector("svg[data-chart=intake] rect", state="attached")
+    heat_map_has_its_districts(page)
     assert no_horizontal_scroll(page)
 
     # A new case is filed meanwhile; the page picks it up on its next poll (shortened here).

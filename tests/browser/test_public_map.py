@@ -1,6 +1,6 @@
-"""A resident opens the public map on a phone and a desktop: counts per area zoomed out, an
-area's popup zooms in level by level down to the cases, whose popup links to each case — in
-Debian's chromium, in Chinese."""
+"""A resident opens the public map on a phone and a desktop: counts per area zoomed out over the
+districts' outlines, an area's popup zooms in level by level down to the cases, whose popup
+links to each case — in Debian's chromium, in Chinese."""
 
 import pytest
 from playwright.sync_api import expect
@@ -29,6 +29,21 @@ def test_the_map_counts_areas_then_shows_the_cases_of_one(browser_page, world, v
     expect(the_map).to_have_attribute("data-mode", "areas", timeout=10000)
     page.wait_for_load_state("networkidle")  # the view fitted to the city, and its counts
     assert no_horizontal_scroll(page)
+    # Under the bubbles, the districts' outlines from the site's own static file, named, in a
+    # pane below the bubbles' and never in the way of a click; a legend explains the circles.
+    expect(the_map).to_have_attribute("data-basemap-districts", "16")
+    outlines = page.locator(".leaflet-basemap-pane path")
+    assert outlines.count() == 16
+    assert page.locator(".leaflet-basemap-pane path.leaflet-interactive").count() == 0
+    drawn = [outlines.nth(i).bounding_box() for i in range(16)]
+    assert sum(1 for b in drawn if b and b["width"] > 20 and b["height"] > 20) >= 1
+    assert "东城区" in page.locator(".map-district-name").all_inner_texts()
+    assert page.evaluate(
+        "+getComputedStyle(document.querySelector('.leaflet-basemap-pane')).zIndex"
+        " < +getComputedStyle(document.querySelector('.leaflet-overlay-pane')).zIndex"
+    )
+    expect(page.locator("[data-testid=map-legend]")).to_be_visible()
+    assert page.locator("[data-testid=map-legend] li").count() == 4
     # Each bubble counts an area's public cases; its popup names the area and the counts.
     counts = sorted(int(t) for t in page.locator(".map-count").all_inner_texts())
     assert counts in ([4], [1, 3])  # the district, or its two streets or communities

@@ -219,3 +219,49 @@ def test_every_combination_of_zoom_and_filter_answers(mapped):
             "/public/cases.geojson", {"zoom": zoom, "status": status, "category": category}
         )
         assert response.status_code == 200, (zoom, status, category)
+
+
+BEIJING_DISTRICTS = {
+    "东城区", "西城区", "朝阳区", "丰台区", "石景山区", "海淀区", "门头沟区", "房山区",
+    "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区",
+}  # fmt: skip
+
+
+def test_the_district_outlines_are_served_as_a_static_geojson_the_map_page_names(live_server):
+    """The base map is a vendored static file served from the site itself (no outside host)."""
+    import json
+    from urllib.request import urlopen
+
+    from django.templatetags.static import static
+
+    url = static("vendor/basemap/beijing_districts.geojson")
+    assert f'data-basemap="{url}"' in Client().get("/public/map/").content.decode()
+    with urlopen(live_server.url + url, timeout=10) as response:
+        assert response.status == 200
+        body = json.loads(response.read().decode("utf-8"))
+    assert body["type"] == "FeatureCollection"
+    assert {f["properties"]["name"] for f in body["features"]} == BEIJING_DISTRICTS
+    assert len(body["features"]) == 16
+    for feature in body["features"]:
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        assert geometry["type"] in ("Polygon", "MultiPolygon")
+        for ring in (r for p in polygons for r in p):
+            assert len(ring) >= 4 and ring[0] == ring[-1]  # closed rings
+            assert all(115.4 < lng < 117.6 and 39.4 < lat < 41.1 for lng, lat in ring)
+        lng, lat = feature["properties"]["label"]
+        assert 115.4 < lng < 117.6 and 39.4 < lat < 41.1
+
+
+def test_the_map_page_has_a_legend_for_its_circles_and_outlines():
+    page = Client().get("/public/map/").content.decode()
+    legend = page[
+        page.index('<ul class="map-legend"') : page.index("</ul>", page.index("map-legend"))
+    ]
+    assert legend.count("<li>") == 4
+    for key in ("map-key-open", "map-key-closed", "map-key-large", "map-key-line"):
+        assert key in legend, key
+    # The script's only text for the base map (its credit line) comes translated from the page.
+    assert "data-label-basemap=" in page
