@@ -23,6 +23,7 @@ from cases.models import Channel
 from civic import clock, roles
 from civic.errors import DomainValidationError, PermissionDeniedError
 from civic.models import Category, Membership, Region, Unit
+from patrol.selectors import RESIDENT_CHANNELS
 
 from .models import (
     MEASURES,
@@ -242,6 +243,16 @@ def dashboard_figures(scope: Scope, *, at: dt.datetime | None = None) -> dict:
         for key in labels
     ]
 
+    # Found on patrol (主动发现) against reported by residents, this month's cases by channel:
+    # per grid, with merged cases counted once, on the patrol statistics page.
+    patrol_n = month_n.get(Channel.PATROL) or 0
+    residents_n = sum(month_n.get(channel) or 0 for channel in RESIDENT_CHANNELS)
+    found_on_patrol = {
+        "patrol": patrol_n,
+        "residents": residents_n,
+        "share": _pct(patrol_n / (patrol_n + residents_n)) if patrol_n + residents_n else None,
+    }
+
     # Open now, from the latest snapshot.
     latest = OpenSnapshot.objects.order_by("-hour").values("hour", "taken_at").first()
     open_now = {"open": 0, "due_soon": 0, "overdue": 0, "taken_at": None}
@@ -309,6 +320,7 @@ def dashboard_figures(scope: Scope, *, at: dt.datetime | None = None) -> dict:
         "intake": intake,
         "intake_today": sum(r["today"] for r in intake),
         "intake_month": sum(r["month"] for r in intake),
+        "found_on_patrol": found_on_patrol,
         "open": open_now,
         "rates": rates,
         "trend": trend,

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from civic.errors import DomainValidationError, PermissionDeniedError
+from patrol.selectors import may_see_stats as may_see_patrol_stats
 
 from . import selectors
 
@@ -43,6 +44,7 @@ def dashboard(request):
             "poll_seconds": POLL_SECONDS,
             "heat_w": selectors.HEAT_W,
             "heat_h": selectors.HEAT_H,
+            "show_patrol_link": may_see_patrol_stats(request.user),
         },
         status=status,
     )

@@ -59,6 +59,12 @@ class DashboardHeatPointSerializer(serializers.Serializer):
     level = serializers.IntegerField()
 
 
+class DashboardFoundOnPatrolSerializer(serializers.Serializer):
+    patrol = serializers.IntegerField()
+    residents = serializers.IntegerField()
+    share = serializers.FloatField(allow_null=True, help_text="percent found on patrol")
+
+
 class DashboardHeatOutlineSerializer(serializers.Serializer):
     """A district's outline on the heat map's base map: an SVG path in the points' box, and
     where its name goes (null: left out where it would overlap another)."""
@@ -106,6 +112,7 @@ class DashboardSerializer(serializers.Serializer):
     intake = DashboardIntakeSerializer(many=True)
     intake_today = serializers.IntegerField()
     intake_month = serializers.IntegerField()
+    found_on_patrol = DashboardFoundOnPatrolSerializer()
     open = DashboardOpenSerializer()
     rates = DashboardRatePairSerializer()
     trend = DashboardRatesSerializer(many=True)

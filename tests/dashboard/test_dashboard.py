@@ -470,3 +470,33 @@ def test_refresh_task_is_idempotent(world):
     tasks.refresh_dashboard.delay().get()
     assert (rolled_daily(), rolled_open()) == first
     assert_rollups_match()
+
+
+@pytest.mark.django_db
+def test_found_on_patrol_against_residents_this_month_in_scope(client, world):
+    case_in(world, "received", channel=Channel.PATROL)
+    case_in(world, "received", channel=Channel.PATROL)
+    case_in(world, "received", channel=Channel.HOTLINE)
+    case_in(world, "received", channel=Channel.WEB)
+    case_in(world, "received", channel=Channel.PROACTIVE)  # neither side
+    case_in(world, "received", channel=Channel.HOTLINE, region=world.other_community)
+    client.force_login(world.dispatcher)
+    body = client.get(API).json()
+    assert body["found_on_patrol"] == {"patrol": 2, "residents": 3, "share": 40.0}
+    page = client.get("/dashboard/")
+    assert page.status_code == 200
+    assert (
+        'data-testid="found-on-patrol"' in page.content.decode()
+        and "40.0%" in page.content.decode()
+    )
+    assert "/patrol/stats/" in page.content.decode()
+    # A street official: only the street's cases (the other community is in another street).
+    client.force_login(world.street_official)
+    assert client.get(API).json()["found_on_patrol"] == {"patrol": 2, "residents": 2, "share": 50.0}
+
+
+@pytest.mark.django_db
+def test_found_on_patrol_share_is_empty_without_cases(client, world):
+    client.force_login(world.dispatcher)
+    assert client.get(API).json()["found_on_patrol"] == {"patrol": 0, "residents": 0, "share": None}
+    assert "—" in client.get("/dashboard/").content.decode()
