@@ -1,9 +1,12 @@
 """HTML forms for cases. They validate shapes; the services validate the rules."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.choices import CallableChoiceIterator
+from django.utils.html import json_script
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -42,14 +45,116 @@ def _choice_lists_changed(sender, **kwargs) -> None:
     _choice_lists.clear()
 
 
-def _category_choices(queryset) -> list:
-    groups: dict[str, list] = {}
+# "Other" buckets (其他, 其他污染 …) come last among their siblings, whatever their code: a
+# resident scanning a level finds the named matters first and the catch-all at the end.
+def _other_rank(name: str) -> int:
+    name = name.strip()
+    if name in ("其他", "其它") or name.lower() == "other":
+        return 2
+    if name.startswith(("其他", "其它")) or name.lower().startswith("other"):
+        return 1
+    return 0
+
+
+def _other_last(nodes: list[dict]) -> list[dict]:
+    return sorted(nodes, key=lambda node: _other_rank(node["name"]))  # stable: code order kept
+
+
+@dataclass(frozen=True)
+class CategoryTree:
+    """The leaves a resident may choose under their first and second levels, "other" last in
+    each level. `roots`: [{"id", "name", "children": [{"id", "name", "children": [{"id",
+    "name"}]}]}]; `by_id`: every node of it by id."""
+
+    roots: list
+    by_id: dict
+
+
+def _category_tree(queryset) -> CategoryTree:
+    tops: dict = {}
+    mids: dict = {}
     leaves = queryset.order_by("path").values_list(
-        "pk", "name", "parent__name", "parent__parent__name"
+        "pk",
+        "name",
+        "parent_id",
+        "parent__name",
+        "parent__parent_id",
+        "parent__parent__name",
     )
-    for pk, name, parent, grandparent in leaves:
-        groups.setdefault(f"{grandparent} / {parent}", []).append((pk, name))
+    for pk, name, mid_id, mid_name, top_id, top_name in leaves:
+        top = tops.setdefault(top_id, {"id": top_id, "name": top_name or "", "children": []})
+        mid = mids.get(mid_id)
+        if mid is None:
+            mid = mids[mid_id] = {"id": mid_id, "name": mid_name or "", "children": []}
+            top["children"].append(mid)
+        mid["children"].append({"id": pk, "name": name})
+    roots = _other_last(list(tops.values()))
+    by_id: dict = {}
+    for top in roots:
+        by_id[top["id"]] = top
+        top["children"] = _other_last(top["children"])
+        for mid in top["children"]:
+            by_id[mid["id"]] = mid
+            mid["children"] = _other_last(mid["children"])
+            by_id.update((leaf["id"], leaf) for leaf in mid["children"])
+    return CategoryTree(roots=roots, by_id=by_id)
+
+
+def _category_choices(queryset) -> list:
+    # Grouped by the first and second level's names, in the tree's order ("other" last).
+    groups: dict[str, list] = {}
+    for top in category_tree(queryset).roots:
+        for mid in top["children"]:
+            groups.setdefault(f"{top['name']} / {mid['name']}", []).extend(
+                (leaf["id"], leaf["name"]) for leaf in mid["children"]
+            )
     return [("", "---------"), *groups.items()]
+
+
+def category_tree(queryset) -> CategoryTree:
+    """The tree of `queryset`'s leaves, from this process's copy (no query once built)."""
+    return _memo_choices(queryset, lambda: _category_tree(queryset), "tree")
+
+
+def category_tree_script(queryset, element_id: str) -> str:
+    """The tree as a <script type="application/json"> element (json_script), written once per
+    process: the filing page's step-by-step picker (static/cases/file.js) reads it."""
+    return _memo_choices(
+        queryset,
+        lambda: json_script(category_tree(queryset).roots, element_id),
+        "tree-json",
+        element_id,
+    )
+
+
+def _other_leaf(node: dict | None) -> dict | None:
+    # Down the "其他" (other) branch to its leaf; a leaf is itself.
+    while node is not None and "children" in node:
+        last = node["children"][-1] if node["children"] else None
+        node = last if last is not None and _other_rank(last["name"]) == 2 else None
+    return node
+
+
+def category_from_suggestion(queryset, proposal) -> Category | None:
+    """The leaf of `queryset` that a text suggester's proposal (cases.hooks.text_suggestion)
+    names, or None. A proposal carries its category path as `categories` (first level first,
+    None where unmatched: the dispatch router's DispatchSuggestion) or a single `category`.
+    The router names a leaf only when the text holds its name; above a leaf the "其他" (other)
+    leaf under the deepest level that has one is taken, as a dispatcher files what fits no
+    named leaf — and the centre checks every case before dispatching it. None when no level
+    of the path has one (the resident then chooses)."""
+    if proposal is None:
+        return None
+    path = getattr(proposal, "categories", None) or (getattr(proposal, "category", None),)
+    tree = category_tree(queryset)
+    for suggested in reversed(tuple(path)):
+        leaf = _other_leaf(tree.by_id.get(getattr(suggested, "pk", None)))
+        if leaf is None:
+            continue
+        if isinstance(suggested, Category) and suggested.pk == leaf["id"]:
+            return suggested
+        return queryset.filter(pk=leaf["id"]).first()
+    return None
 
 
 class CategoryChoiceField(ModelChoiceField):
@@ -110,6 +215,11 @@ class CaseFileForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.COMPLAINT)
     category = CategoryChoiceField(label=_("Category"))
+    # 不清楚分类: the resident leaves the category to the hotline; the filing view asks the
+    # dispatch router (cases.hooks.text_suggestion) for one from the title and description.
+    category_unknown = forms.BooleanField(
+        label=_("I don't know the category: choose it from my description"), required=False
+    )
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
@@ -154,6 +264,20 @@ class CaseFileForm(forms.Form):
     reporter_email = forms.EmailField(label=_("Your email"), required=False)
     form_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
+    CATEGORY_TREE_ID = "category-tree"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "Don't know" ticked: the category may be left empty (the view asks the router).
+        unknown = self.fields.get("category_unknown")
+        name = self.add_prefix("category_unknown")
+        if unknown and self.is_bound and unknown.widget.value_from_datadict(self.data, {}, name):
+            self.fields["category"].required = False
+
+    def category_tree_json(self) -> str:
+        """The category picker's leaves under their levels, for the step-by-step picker."""
+        return category_tree_script(self.fields["category"].queryset, self.CATEGORY_TREE_ID)
+
     def clean(self):
         data = super().clean()
         if not data.get("region") and (data.get("lat") is None or data.get("lng") is None):
@@ -175,6 +299,7 @@ class CaseFileForm(forms.Form):
 class OperatorCaseForm(CaseFileForm):
     """An operator records a call for a caller."""
 
+    category_unknown = None  # residents only: the operator asks the caller, then dispatches
     urgency = forms.ChoiceField(
         label=_("Urgency"), choices=[("", _("From the category")), *Urgency.choices], required=False
     )

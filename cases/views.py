@@ -84,7 +84,9 @@ def _get_case(user, number: str) -> Case:
 
 
 def file_case(request):
-    """File a complaint. A one-time token makes a double-clicked submit create one case."""
+    """File a complaint. A one-time token makes a double-clicked submit create one case. A
+    resident who does not know the category (不清楚分类) gets the one the dispatch router
+    suggests from the text; the centre checks it before dispatching."""
     is_staff_intake = request.user.is_authenticated and roles.is_centre_staff(request.user)
     if is_staff_intake:
         return redirect("cases:console")
@@ -95,6 +97,14 @@ def file_case(request):
         done = request.session.get("case_form_done", {})
         if token and token in done:
             return redirect("cases:filed")  # the second click of a double click
+        suggested = None
+        if form.is_valid() and form.cleaned_data["category"] is None:
+            suggested = _suggested_category(form)  # category_unknown: required otherwise
+            if suggested is None:
+                form.add_error(
+                    "category",
+                    _("We could not tell the category from your description: please choose one."),
+                )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -102,7 +112,7 @@ def file_case(request):
                     actor=request.user if request.user.is_authenticated else None,
                     channel=Channel.WEB,
                     kind=data["kind"],
-                    category=data["category"],
+                    category=data["category"] or suggested,
                     title=data["title"],
                     description=data["description"],
                     region=data["region"],
@@ -127,6 +137,15 @@ def file_case(request):
                     request.session["case_form_done"] = dict(list(done.items())[-20:])
                 tracked = request.session.get("tracked_cases", [])
                 request.session["tracked_cases"] = [*tracked[-20:], created.case.pk]
+                if suggested is not None:
+                    messages.info(
+                        request,
+                        _(
+                            "The category “%(category)s” was chosen from your description; "
+                            "the hotline centre checks it before sending the case on."
+                        )
+                        % {"category": suggested.full_name()},
+                    )
                 return redirect("cases:filed")
         else:
             status = 400
@@ -139,6 +158,23 @@ def file_case(request):
     form.initial["form_token"] = token
     form.fields["form_token"].initial = token
     return render(request, "cases/file.html", {"form": form, "form_token": token}, status=status)
+
+
+def _suggested_category(form):
+    """The leaf the registered text suggester (the dispatch router) proposes for the filed
+    text, or None. It reads an unsaved case without a category."""
+    data = form.cleaned_data
+    draft = Case(
+        channel=Channel.WEB,
+        kind=data["kind"],
+        title=data["title"],
+        description=data["description"],
+        region=data["region"],
+        lat=data["lat"],
+        lng=data["lng"],
+    )
+    proposal = hooks.text_suggestion(draft)
+    return forms.category_from_suggestion(form.fields["category"].queryset, proposal)
 
 
 def _resident_initial(user) -> dict:

@@ -259,7 +259,9 @@ def suggest_for_dispatch(case) -> DispatchSuggestion | None:
     dispatcher decides alone."""
     if _router is None and not model_path().exists():
         return None
-    return explain(suggest(case.title, case.description), case.region, case.category)
+    # A resident's draft asking the router for its category (cases' filing) has none yet.
+    hint = case.category if case.category_id is not None else None
+    return explain(suggest(case.title, case.description), case.region, hint)
 
 
 def seed_router(stdout=None) -> None:
