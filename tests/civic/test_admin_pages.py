@@ -156,6 +156,14 @@ def test_large_table_search_matches_the_number_exactly(superuser_client, world):
     assert {e.case_id for e in events.context["cl"].result_list} == {first.pk}
 
 
+def test_the_audit_trail_lists_the_newest_events_first(superuser_client, world):
+    case_in(world, "dispatched")
+    newest = case_in(world, "dispatched")
+    events = list(superuser_client.get("/admin/cases/caseevent/").context["cl"].result_list)
+    assert events[0].case_id == newest.pk
+    assert [e.pk for e in events] == sorted((e.pk for e in events), reverse=True)
+
+
 @pytest.mark.postgres
 def test_an_unfiltered_large_list_counts_from_the_table_estimate(
     superuser_client, world, monkeypatch
