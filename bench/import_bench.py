@@ -166,12 +166,13 @@ def main() -> None:
 WRITE_FLOOR_SQL = """
 WITH ins AS (
     INSERT INTO cases_case (number, external_ref, channel, kind, urgency, category_id, title,
-        description, address, region_id, reporter_name, reporter_phone, reporter_email,
-        anonymous, access_code_hash, status, outcome, received_at, closed_at, updated_at,
+        description, address, region_id, reporter_name, reporter_phone, reporter_phone_key,
+        reporter_email, anonymous, access_code_hash, status, outcome, received_at, closed_at, updated_at,
         is_overdue, reopen_count, return_count, extension_count, assessable,
         not_assessable_reason, version)
     SELECT 'BF' || row_number() OVER (), f.external_ref, f.channel, f.kind, 'general', c.id,
-        f.title, btrim(f.description), '', g.id, '', f.reporter_phone, '', false, '!', f.status,
+        f.title, btrim(f.description), '', g.id, '', f.reporter_phone,
+        regexp_replace(f.reporter_phone, '[^0-9]', '', 'g'), '', false, '!', f.status,
         CASE WHEN f.status = 'closed' THEN 'resolved' ELSE '' END,
         f.received_at::timestamp AT TIME ZONE 'Asia/Shanghai', NULL, now(), false, 0, 0, 0,
         true, '', 1
