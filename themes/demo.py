@@ -76,6 +76,8 @@ def seed_demo_themes(stdout=None) -> int:
     this_month = today.replace(day=1)
     made = 0
     for month in [_month_back(this_month, n) for n in (1, 0, 2, 3)]:
+        if made == 2:  # each month's analysis segments thousands of texts: stop once done
+            break
         for topic in hot_topics.analyse(month).topics:
             if made == 2:
                 break
