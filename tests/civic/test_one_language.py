@@ -311,3 +311,46 @@ def test_every_page_speaks_english_when_asked(world, city, users):
         if chinese:
             problems.append(f"{path} as {who}: {chinese[:8]}")
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_every_email_of_a_cases_life_speaks_chinese(world, settings, mailoutbox):
+    """The e-mail copies of the notices a case's life sends (new case to the unit, a return or
+    extension to decide, the reply to the resident, closing, and the sweep's overdue notices a
+    day after a missed deadline) are written in Chinese: subject and body, no English words."""
+    import time_machine
+    from django.utils import timezone
+
+    from cases import services as cs
+    from cases.sweep import sweep
+    from civic.models import Notification
+    from civic.notify.delivery import notification_deliver
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    for user in (world.handler, world.resident, world.dispatcher, world.street_official):
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    closed = case_in(world, "closed")
+    late = case_in(world, "signed")
+    cs.extension_request_create(
+        actor=world.handler,
+        case=late,
+        reason="需要协调多个部门",
+        extra_working_days=5,
+        resident_informed=True,
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(days=30), tick=False):
+        sweep()
+    for note in Notification.objects.filter(email_state=Notification.Delivery.PENDING):
+        notification_deliver(notification_id=note.pk)
+
+    assert len(mailoutbox) >= 4, [m.subject for m in mailoutbox]
+    assert closed.number in " ".join(m.subject for m in mailoutbox)
+    problems = []
+    for mail in mailoutbox:
+        text = re.sub(r"https?://\S+", "", f"{mail.subject}\n{mail.body}")
+        english = set(re.findall(r"\b[A-Za-z][A-Za-z_]{2,}\b", text)) - ALLOWED
+        codes = {w for w in re.findall(r"\b[a-z][a-z_]+\b", text) if w in RAW_CODES}
+        if english or codes:
+            problems.append(f"{mail.subject!r}: {sorted(english | codes)}")
+    assert problems == [], "\n".join(problems)
