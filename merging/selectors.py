@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from cases.models import OPEN_STATUSES, Case, Status
 from civic import text as civic_text
 from civic.errors import DomainValidationError
+from civic.models import Category, Region
 
 # A case about the same problem is reported within weeks, not months.
 WINDOW_DAYS = 30
@@ -110,20 +111,38 @@ def distance_metres(a: Case, b: Case) -> float | None:
 
 def _same_problem_filter(case: Case) -> Q:
     """Same leaf category or the same second level; same community, same street, or within a
-    box around the case's point."""
-    category = Q(category_id=case.category_id)
+    box around the case's point.
+
+    The categories and the street's regions are listed by id first (two small reads): as ids
+    the case table's (category, received_at) index serves the query; as joins on the parent
+    and the region path PostgreSQL read every case of the two months (50 ms at 10M cases)."""
+    categories = [case.category_id]
     if case.category.parent_id:
-        category |= Q(category__parent_id=case.category.parent_id)
+        categories = (
+            list(
+                Category.objects.filter(parent_id=case.category.parent_id).values_list(
+                    "id", flat=True
+                )
+            )
+            or categories
+        )
     place = Q(region_id=case.region_id)
     street = case.region.street
     if street is not None:
-        place |= Q(region__path__startswith=street.path)
+        place = (
+            Q(
+                region_id__in=list(
+                    Region.objects.filter(path__startswith=street.path).values_list("id", flat=True)
+                )
+            )
+            | place
+        )
     if case.lat is not None and case.lng is not None:
         place |= Q(
             lat__range=(case.lat - _dec(NEAR_LAT_DEGREES), case.lat + _dec(NEAR_LAT_DEGREES)),
             lng__range=(case.lng - _dec(NEAR_LNG_DEGREES), case.lng + _dec(NEAR_LNG_DEGREES)),
         )
-    return category & place
+    return Q(category_id__in=categories) & place
 
 
 def _dec(value: float) -> Decimal:
