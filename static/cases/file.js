@@ -220,31 +220,7 @@
     }
 
     function drawBasemap(url) {
-      map.createPane("basemap");
-      map.getPane("basemap").style.zIndex = 350;  // below the overlay pane: taps reach the map
-      fetch(url, { headers: { Accept: "application/geo+json, application/json" } })
-        .then(function (r) { if (!r.ok) { throw new Error(r.statusText); } return r.json(); })
-        .then(function (data) {
-          L.geoJSON(data, {
-            pane: "basemap", interactive: false,
-            style: { color: "#6b7280", weight: 1, opacity: 0.9, fillColor: "#ffffff", fillOpacity: tiles ? 0.1 : 0.45 }
-          }).addTo(map);
-          data.features.forEach(function (f) {
-            var spot = f.properties.label;
-            if (!spot) { return; }
-            var name = document.createElement("span");
-            name.textContent = f.properties.name;
-            L.marker([spot[1], spot[0]], {
-              pane: "basemap", interactive: false, keyboard: false,
-              icon: L.divIcon({ className: "map-district-name", html: name, iconSize: null })
-            }).addTo(map);
-          });
-          var credit = document.createElement("span");
-          credit.textContent = label("basemap");
-          map.attributionControl.addAttribution(credit.outerHTML);
-          el.setAttribute("data-basemap-districts", String(data.features.length));
-        })
-        .catch(function () { /* taps still set the point, on a plain background */ });
+      window.civicBasemap(map, el, { url: url, faint: !!tiles, credit: label("basemap") });
     }
     function startMap() {
       if (map || typeof L === "undefined") { return; }
