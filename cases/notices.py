@@ -1,6 +1,8 @@
 """Who hears about what, as cases move. Receivers write notification rows in the same
 transaction as the change (the outbox); email goes out after commit."""
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civic.models import Membership
@@ -11,6 +13,13 @@ from .signals import case_event_recorded
 
 
 def _on_event(sender, event: CaseEvent, **kwargs) -> None:
+    # Stored notices speak the site's language (Chinese first), whatever language the person
+    # whose action caused them reads the site in: they are for someone else.
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify(event)
+
+
+def _notify(event: CaseEvent) -> None:
     case = event.case
     key = f"event:{event.pk}"
     number = case.number

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civic import calendar, clock
@@ -479,15 +479,17 @@ def step_redrive_notifications(now: dt.datetime) -> Counter:
 
 
 def sweep(now: dt.datetime | None = None) -> dict[str, int]:
-    """One full sweep. Safe to run twice or concurrently: every effect is claimed once."""
+    """One full sweep. Safe to run twice or concurrently: every effect is claimed once. Its
+    notices and events speak the site's language, whatever the calling thread last served."""
     now = now or clock.now()
     counts: Counter = Counter()
-    for step in (step_warn_and_overdue, step_escalate, step_expire_revisits):
-        counts.update(step(now))
-    for name, fn in _extra_steps:
-        try:
-            counts[name] += fn(now) or 0
-        except Exception:  # one broken step must not stop deadline enforcement
-            logger.exception("sweep step %s failed", name)
-    counts.update(step_redrive_notifications(now))
+    with translation.override(settings.LANGUAGE_CODE):
+        for step in (step_warn_and_overdue, step_escalate, step_expire_revisits):
+            counts.update(step(now))
+        for name, fn in _extra_steps:
+            try:
+                counts[name] += fn(now) or 0
+            except Exception:  # one broken step must not stop deadline enforcement
+                logger.exception("sweep step %s failed", name)
+        counts.update(step_redrive_notifications(now))
     return dict(counts)

@@ -319,7 +319,7 @@ def test_every_email_of_a_cases_life_speaks_chinese(world, settings, mailoutbox)
     extension to decide, the reply to the resident, closing, and the sweep's overdue notices a
     day after a missed deadline) are written in Chinese: subject and body, no English words."""
     import time_machine
-    from django.utils import timezone
+    from django.utils import timezone, translation
 
     from cases import services as cs
     from cases.sweep import sweep
@@ -327,22 +327,25 @@ def test_every_email_of_a_cases_life_speaks_chinese(world, settings, mailoutbox)
     from civic.notify.delivery import notification_deliver
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    for user in (world.handler, world.resident, world.dispatcher, world.street_official):
-        user.email = f"{user.username}@example.org"
-        user.save(update_fields=["email"])
-    closed = case_in(world, "closed")
-    late = case_in(world, "signed")
-    cs.extension_request_create(
-        actor=world.handler,
-        case=late,
-        reason="需要协调多个部门",
-        extra_working_days=5,
-        resident_informed=True,
-    )
-    with time_machine.travel(timezone.now() + dt.timedelta(days=30), tick=False):
-        sweep()
-    for note in Notification.objects.filter(email_state=Notification.Delivery.PENDING):
-        notification_deliver(notification_id=note.pk)
+    # The actors read the site in English (the thread's language when a request left it so):
+    # the notices are for others and stay in the site's language.
+    with translation.override("en"):
+        for user in (world.handler, world.resident, world.dispatcher, world.street_official):
+            user.email = f"{user.username}@example.org"
+            user.save(update_fields=["email"])
+        closed = case_in(world, "closed")
+        late = case_in(world, "signed")
+        cs.extension_request_create(
+            actor=world.handler,
+            case=late,
+            reason="需要协调多个部门",
+            extra_working_days=5,
+            resident_informed=True,
+        )
+        with time_machine.travel(timezone.now() + dt.timedelta(days=30), tick=False):
+            sweep()
+        for note in Notification.objects.filter(email_state=Notification.Delivery.PENDING):
+            notification_deliver(notification_id=note.pk)
 
     assert len(mailoutbox) >= 4, [m.subject for m in mailoutbox]
     assert closed.number in " ".join(m.subject for m in mailoutbox)
