@@ -290,11 +290,7 @@ def generate(cases: int, days: int = 365, batch: int = 200_000) -> dict:
 
     from civic import partitions
 
-    this_month = partitions.local_month()
-    first = partitions.local_month(timezone.now() - dt.timedelta(days=days + 31))
-    for spec in partitions.monthly_tables():
-        partitions.ensure_months(spec.table, partitions.months_between(first, this_month))
-    partitions.ensure_ahead()
+    partitions.ensure_since(partitions.local_month(timezone.now() - dt.timedelta(days=days + 31)))
     counts = Counter()
     with timer() as elapsed, connection.cursor() as setup:
         dropped = _secondary_indexes(setup)

@@ -592,10 +592,7 @@ def seed_structure(stdout=None) -> None:
     # The demo's history reaches back a year: its months get partitions of their own
     # (PostgreSQL; nothing on SQLite) rather than filling the DEFAULT partition.
     this_month = partitions.local_month()
-    year_ago = this_month.replace(year=this_month.year - 1)
-    for spec in partitions.monthly_tables():
-        partitions.ensure_months(spec.table, partitions.months_between(year_ago, this_month))
-    partitions.ensure_ahead()
+    partitions.ensure_since(this_month.replace(year=this_month.year - 1))
 
     with transaction.atomic():
         counts = seed_regions_and_units()

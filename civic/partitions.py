@@ -173,6 +173,16 @@ def ensure_ahead(*, months_ahead: int = MONTHS_AHEAD, today: dt.date | None = No
     return {spec.table: ensure_months(spec.table, months) for spec in monthly_tables()}
 
 
+def ensure_since(first: dt.date) -> dict:
+    """Every monthly table: every month from `first` to this one, and the months ahead (a
+    history written in bulk, as seed_demo and the bench generator write, lands in its months)."""
+    months = months_between(first, local_month())
+    created = {spec.table: ensure_months(spec.table, months) for spec in monthly_tables()}
+    for table, ahead in ensure_ahead().items():
+        created[table] = created.get(table, []) + ahead
+    return created
+
+
 def ensure_for_moments(moments: Iterable[dt.datetime]) -> dict:
     """Every monthly table: the months of these moments exist (a bulk load writes into its
     own months' partitions, never into DEFAULT)."""

@@ -24,22 +24,10 @@ def open_page(live_server):
     permission until a test grants it."""
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM
+    from tests.conftest import launch_chromium
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch_chromium(pw)
         contexts = []
 
         def make(viewport, mobile, javascript=True):

@@ -27,22 +27,10 @@ def serious_violations(page) -> list[str]:
 def phone_page(live_server):
     from playwright.sync_api import sync_playwright
 
-    from tests.conftest import CHROMIUM
+    from tests.conftest import launch_chromium
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = launch_chromium(pw)
         context = browser.new_context(
             locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True
         )
